@@ -1,0 +1,81 @@
+/*
+ * mqtts/error.h - one error enum for the whole library.
+ *
+ * Every mqtts call returns an mqtts_err. Zero is success, small positive
+ * values are progress ("need more bytes"), negative values are failures.
+ * The numbers are stable: they never change meaning between releases, so a
+ * log line with a number is still readable later. mqtts_strerror() names each
+ * one; it is a switch without a default, so a new code without a name fails
+ * the build (-Wswitch under -Wall -Werror).
+ *
+ * Reason codes sent by a broker are NOT mqtts_err values: they are uint8_t
+ * values named by mqtts_reason_name() in packet.h.
+ */
+#ifndef MQTTS_ERROR_H
+#define MQTTS_ERROR_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum mqtts_err {
+    MQTTS_OK = 0,
+    /* Progress, not failure. */
+    MQTTS_NEED_MORE = 1, /* framing: the packet is not complete yet */
+
+    /* Caller errors (-1 .. -19). */
+    MQTTS_ERR_INVALID_ARGUMENT = -1,   /* NULL where a value is required, count 0 ... */
+    MQTTS_ERR_BUFFER_TOO_SMALL = -2,   /* encode: *len says how many bytes are needed */
+    MQTTS_ERR_STRING_TOO_LONG = -3,    /* a string or binary field over 65,535 bytes */
+    MQTTS_ERR_PACKET_TOO_LARGE = -4,   /* over 268,435,455 bytes, or over a set maximum */
+    MQTTS_ERR_VERSION = -5,            /* protocol version other than 3.1.1 (4) or 5 */
+    MQTTS_ERR_V5_ONLY = -6,            /* a v5 feature (properties, AUTH, options) in 3.1.1 */
+    MQTTS_ERR_PASSWORD_WITHOUT_USERNAME = -7, /* MQTT 3.1.1 forbids it [MQTT-3.1.2-22] */
+    MQTTS_ERR_SHARED_NO_LOCAL = -8,    /* no local on a shared subscription [MQTT-3.8.3-4] */
+
+    /* Malformed packets: framing and fixed header (-20 .. -39). */
+    MQTTS_ERR_VARINT_TOO_LONG = -20,     /* a variable byte integer over 4 bytes */
+    MQTTS_ERR_VARINT_NOT_MINIMAL = -21,  /* not in the fewest bytes [MQTT-1.5.5-1] */
+    MQTTS_ERR_PACKET_TYPE_RESERVED = -22,   /* type 0, or 15 in MQTT 3.1.1 */
+    MQTTS_ERR_PACKET_TYPE_UNEXPECTED = -23, /* a packet a client never receives */
+    MQTTS_ERR_RESERVED_FLAGS = -24,      /* fixed header flags other than the spec's */
+    MQTTS_ERR_PACKET_TRUNCATED = -25,    /* remaining length ends inside a field */
+    MQTTS_ERR_TRAILING_BYTES = -26,      /* bytes left over after the last field */
+    MQTTS_ERR_QOS_INVALID = -27,         /* QoS 3 */
+    MQTTS_ERR_DUP_ON_QOS0 = -28,         /* DUP set on a QoS 0 PUBLISH [MQTT-3.3.1-2] */
+    MQTTS_ERR_PACKET_ID_ZERO = -29,      /* packet identifier 0 where one is required */
+    MQTTS_ERR_CONNACK_FLAGS = -30,       /* reserved bits of the acknowledge flags set */
+    MQTTS_ERR_SESSION_PRESENT_ON_FAILURE = -31, /* [MQTT-3.2.2-4], [MQTT-3.2.2-6] */
+    MQTTS_ERR_REASON_CODE_INVALID = -32, /* a reason code not allowed in that packet */
+    MQTTS_ERR_NO_REASON_CODES = -33,     /* SUBACK/UNSUBACK with an empty payload */
+
+    /* Malformed strings and topics (-40 .. -59). */
+    MQTTS_ERR_UTF8_MALFORMED = -40,  /* a byte sequence that is not UTF-8 */
+    MQTTS_ERR_UTF8_NULL = -41,       /* U+0000 [MQTT-1.5.4-2] */
+    MQTTS_ERR_UTF8_SURROGATE = -42,  /* U+D800..U+DFFF [MQTT-1.5.4-1] */
+    MQTTS_ERR_UTF8_OVERLONG = -43,   /* a code point in more bytes than needed */
+    MQTTS_ERR_UTF8_TOO_LARGE = -44,  /* above U+10FFFF */
+    MQTTS_ERR_TOPIC_EMPTY = -45,     /* zero-length topic name (and no topic alias) */
+    MQTTS_ERR_TOPIC_WILDCARD = -46,  /* '+' or '#' in a topic name [MQTT-3.3.2-2] */
+    MQTTS_ERR_FILTER_INVALID = -47,  /* '#' not last/alone, '+' not alone in its level */
+    MQTTS_ERR_SHARE_NAME_INVALID = -48, /* $share/{name}/{filter} with a bad name */
+
+    /* Malformed properties (-60 .. -79). */
+    MQTTS_ERR_PROPERTY_UNKNOWN = -60,     /* an identifier the spec does not define */
+    MQTTS_ERR_PROPERTY_NOT_ALLOWED = -61, /* defined, but not in this packet */
+    MQTTS_ERR_PROPERTY_DUPLICATE = -62,   /* a property that may appear once, twice */
+    MQTTS_ERR_PROPERTY_TRUNCATED = -63,   /* a value runs past the property length */
+    MQTTS_ERR_PROPERTY_VALUE = -64,       /* a value outside its range (e.g. 0 or 2) */
+    MQTTS_ERR_TOPIC_ALIAS_ZERO = -65,     /* topic alias 0 [MQTT-3.3.2-8] */
+    MQTTS_ERR_SUBSCRIPTION_ID_ZERO = -66, /* subscription identifier 0 */
+} mqtts_err;
+
+/* A short, stable, human-readable name for an error ("varint longer than
+ * 4 bytes"). Never NULL; an unknown number gives "unknown error". */
+const char *mqtts_strerror(mqtts_err err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MQTTS_ERROR_H */

@@ -1,0 +1,13 @@
+/*
+ * mqtts/mqtts.h - everything public in one include. Each layer also has its
+ * own header, usable alone: packet.h is the codec without the rest.
+ */
+#ifndef MQTTS_MQTTS_H
+#define MQTTS_MQTTS_H
+
+#include "mqtts/config.h"
+#include "mqtts/error.h"
+#include "mqtts/packet.h"
+#include "mqtts/version.h"
+
+#endif
