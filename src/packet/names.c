@@ -1,0 +1,330 @@
+/*
+ * Names: mqtts_strerror(), the specification's names of reason codes and
+ * properties, and which reason codes each packet may carry. Kept in one file
+ * so that the size report shows what the human-readable text costs.
+ */
+#include "wire.h"
+#include "mqtts/config.h"
+
+#if MQTTS_CONFIG_NAMES
+
+const char *mqtts_strerror(mqtts_err err)
+{
+    /* No default: -Wswitch makes a new code without a name a build error. */
+    switch (err) {
+    case MQTTS_OK: return "success";
+    case MQTTS_NEED_MORE: return "need more bytes";
+    case MQTTS_ERR_INVALID_ARGUMENT: return "invalid argument";
+    case MQTTS_ERR_BUFFER_TOO_SMALL: return "buffer too small";
+    case MQTTS_ERR_STRING_TOO_LONG: return "field over 65535 bytes";
+    case MQTTS_ERR_PACKET_TOO_LARGE: return "packet too large";
+    case MQTTS_ERR_VERSION: return "protocol version not 3.1.1 or 5";
+    case MQTTS_ERR_V5_ONLY: return "feature needs MQTT 5";
+    case MQTTS_ERR_PASSWORD_WITHOUT_USERNAME: return "password without user name";
+    case MQTTS_ERR_SHARED_NO_LOCAL: return "no local on shared subscription";
+    case MQTTS_ERR_VARINT_TOO_LONG: return "varint over 4 bytes";
+    case MQTTS_ERR_VARINT_NOT_MINIMAL: return "varint not minimal";
+    case MQTTS_ERR_PACKET_TYPE_RESERVED: return "reserved packet type";
+    case MQTTS_ERR_PACKET_TYPE_UNEXPECTED: return "packet type unexpected";
+    case MQTTS_ERR_RESERVED_FLAGS: return "reserved flags set";
+    case MQTTS_ERR_PACKET_TRUNCATED: return "packet truncated";
+    case MQTTS_ERR_TRAILING_BYTES: return "trailing bytes";
+    case MQTTS_ERR_QOS_INVALID: return "QoS 3 is invalid";
+    case MQTTS_ERR_DUP_ON_QOS0: return "DUP on QoS 0";
+    case MQTTS_ERR_PACKET_ID_ZERO: return "packet identifier 0";
+    case MQTTS_ERR_CONNACK_FLAGS: return "reserved CONNACK flags set";
+    case MQTTS_ERR_SESSION_PRESENT_ON_FAILURE: return "session present on failure";
+    case MQTTS_ERR_REASON_CODE_INVALID: return "reason code invalid here";
+    case MQTTS_ERR_NO_REASON_CODES: return "no reason codes";
+    case MQTTS_ERR_UTF8_MALFORMED: return "malformed UTF-8";
+    case MQTTS_ERR_UTF8_NULL: return "UTF-8 has U+0000";
+    case MQTTS_ERR_UTF8_SURROGATE: return "UTF-8 has a surrogate";
+    case MQTTS_ERR_UTF8_OVERLONG: return "UTF-8 overlong";
+    case MQTTS_ERR_UTF8_TOO_LARGE: return "UTF-8 above U+10FFFF";
+    case MQTTS_ERR_TOPIC_EMPTY: return "empty topic";
+    case MQTTS_ERR_TOPIC_WILDCARD: return "wildcard in topic name";
+    case MQTTS_ERR_FILTER_INVALID: return "invalid topic filter";
+    case MQTTS_ERR_SHARE_NAME_INVALID: return "invalid share name";
+    case MQTTS_ERR_PROPERTY_UNKNOWN: return "unknown property";
+    case MQTTS_ERR_PROPERTY_NOT_ALLOWED: return "property not allowed here";
+    case MQTTS_ERR_PROPERTY_DUPLICATE: return "duplicate property";
+    case MQTTS_ERR_PROPERTY_TRUNCATED: return "property truncated";
+    case MQTTS_ERR_PROPERTY_VALUE: return "property value out of range";
+    case MQTTS_ERR_TOPIC_ALIAS_ZERO: return "topic alias 0";
+    case MQTTS_ERR_SUBSCRIPTION_ID_ZERO: return "subscription identifier 0";
+    }
+    return "unknown error";
+}
+
+#else
+const char *mqtts_strerror(mqtts_err err)
+{
+    (void)err;
+    return "?";
+}
+#endif /* MQTTS_CONFIG_NAMES */
+
+/* Which packets a reason code may appear in: bit N is packet type N. */
+#define CA (1u << MQTTS_CONNACK)
+#define PA (1u << MQTTS_PUBACK)
+#define RC (1u << MQTTS_PUBREC)
+#define RL (1u << MQTTS_PUBREL)
+#define PC (1u << MQTTS_PUBCOMP)
+#define SA (1u << MQTTS_SUBACK)
+#define UA (1u << MQTTS_UNSUBACK)
+#define DC (1u << MQTTS_DISCONNECT)
+#define AU (1u << MQTTS_AUTH)
+
+typedef struct reason_info {
+    uint8_t code;
+    uint16_t where;
+} reason_info;
+
+/* MQTT 5.0 section 2.4, Table 2-6. The names are one string, in table
+ * order, so that no pointer per name is stored. */
+static const reason_info reasons[] = {
+    {0x00, CA | PA | RC | RL | PC | UA | AU}, /* Success */
+    {0x00, DC}, /* Normal disconnection */
+    {0x00, SA}, /* Granted QoS 0 */
+    {0x01, SA}, /* Granted QoS 1 */
+    {0x02, SA}, /* Granted QoS 2 */
+    {0x04, DC}, /* Disconnect with Will Message */
+    {0x10, PA | RC}, /* No matching subscribers */
+    {0x11, UA}, /* No subscription existed */
+    {0x18, AU}, /* Continue authentication */
+    {0x19, AU}, /* Re-authenticate */
+    {0x80, CA | PA | RC | SA | UA | DC}, /* Unspecified error */
+    {0x81, CA | DC}, /* Malformed Packet */
+    {0x82, CA | DC}, /* Protocol Error */
+    {0x83, CA | PA | RC | SA | UA | DC}, /* Implementation specific error */
+    {0x84, CA}, /* Unsupported Protocol Version */
+    {0x85, CA}, /* Client Identifier not valid */
+    {0x86, CA}, /* Bad User Name or Password */
+    {0x87, CA | PA | RC | SA | UA | DC}, /* Not authorized */
+    {0x88, CA}, /* Server unavailable */
+    {0x89, CA | DC}, /* Server busy */
+    {0x8A, CA}, /* Banned */
+    {0x8B, DC}, /* Server shutting down */
+    {0x8C, CA | DC}, /* Bad authentication method */
+    {0x8D, DC}, /* Keep Alive timeout */
+    {0x8E, DC}, /* Session taken over */
+    {0x8F, SA | UA | DC}, /* Topic Filter invalid */
+    {0x90, CA | PA | RC | DC}, /* Topic Name invalid */
+    {0x91, PA | RC | SA | UA}, /* Packet Identifier in use */
+    {0x92, RL | PC}, /* Packet Identifier not found */
+    {0x93, DC}, /* Receive Maximum exceeded */
+    {0x94, DC}, /* Topic Alias invalid */
+    {0x95, CA | DC}, /* Packet too large */
+    {0x96, DC}, /* Message rate too high */
+    {0x97, CA | PA | RC | SA | DC}, /* Quota exceeded */
+    {0x98, DC}, /* Administrative action */
+    {0x99, CA | PA | RC | DC}, /* Payload format invalid */
+    {0x9A, CA | DC}, /* Retain not supported */
+    {0x9B, CA | DC}, /* QoS not supported */
+    {0x9C, CA | DC}, /* Use another server */
+    {0x9D, CA | DC}, /* Server moved */
+    {0x9E, SA | DC}, /* Shared Subscriptions not supported */
+    {0x9F, CA | DC}, /* Connection rate exceeded */
+    {0xA0, DC}, /* Maximum connect time */
+    {0xA1, SA | DC}, /* Subscription Identifiers not supported */
+    {0xA2, SA | DC}, /* Wildcard Subscriptions not supported */
+};
+
+/* Index of code in packet type t's rows of the table, or -1. */
+static int reason_find(mqtts_packet_type t, uint8_t code)
+{
+    for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++) {
+        if (reasons[i].code == code && ((reasons[i].where >> t) & 1u))
+            return (int)i;
+    }
+    return -1;
+}
+
+
+/* The "Sent by" columns of the DISCONNECT and AUTH tables (3.14.2.1,
+ * 3.15.2.1): which of their codes a client may send, and which a server. */
+static bool sent_by_ok(mqtts_packet_type t, uint8_t code, bool from_server)
+{
+    if (t == MQTTS_AUTH)
+        return from_server ? code != MQTTS_RC_REAUTHENTICATE : code != MQTTS_RC_SUCCESS;
+    if (t != MQTTS_DISCONNECT)
+        return true;
+    if (from_server)
+        return code != MQTTS_RC_DISCONNECT_WITH_WILL;
+    return code <= 0x04u || (code >= 0x80u && code <= 0x83u) || code == 0x90u ||
+           (code >= 0x93u && code <= 0x99u);
+}
+
+bool mqtts__reason_ok(mqtts_version v, mqtts_packet_type t, uint8_t code, bool from_server)
+{
+    if ((unsigned)t > MQTTS_AUTH)
+        return false;
+    if (v == MQTTS_V311) {
+        if (t == MQTTS_CONNACK)
+            return code <= MQTTS_V311_CONNACK_NOT_AUTHORIZED;
+        if (t == MQTTS_SUBACK)
+            return code <= 2 || code == MQTTS_V311_SUBACK_FAILURE;
+        /* 3.1.1 acks carry no reason code; 0 stands for their success. */
+        return code == 0 && ((t >= MQTTS_PUBACK && t <= MQTTS_PUBCOMP) || t == MQTTS_UNSUBACK);
+    }
+    return reason_find(t, code) >= 0 && sent_by_ok(t, code, from_server);
+}
+
+bool mqtts_reason_allowed(mqtts_version v, mqtts_packet_type t, uint8_t code)
+{
+    return mqtts__reason_ok(v, t, code, true);
+}
+
+#if MQTTS_CONFIG_NAMES
+/* The index-th string of a run of NUL-terminated strings. */
+static const char *nth_string(const char *p, unsigned index)
+{
+    while (index-- > 0)
+        p += strlen(p) + 1;
+    return p;
+}
+
+static const char reason_names[] =
+    "Success\0"
+    "Normal disconnection\0"
+    "Granted QoS 0\0"
+    "Granted QoS 1\0"
+    "Granted QoS 2\0"
+    "Disconnect with Will Message\0"
+    "No matching subscribers\0"
+    "No subscription existed\0"
+    "Continue authentication\0"
+    "Re-authenticate\0"
+    "Unspecified error\0"
+    "Malformed Packet\0"
+    "Protocol Error\0"
+    "Implementation specific error\0"
+    "Unsupported Protocol Version\0"
+    "Client Identifier not valid\0"
+    "Bad User Name or Password\0"
+    "Not authorized\0"
+    "Server unavailable\0"
+    "Server busy\0"
+    "Banned\0"
+    "Server shutting down\0"
+    "Bad authentication method\0"
+    "Keep Alive timeout\0"
+    "Session taken over\0"
+    "Topic Filter invalid\0"
+    "Topic Name invalid\0"
+    "Packet Identifier in use\0"
+    "Packet Identifier not found\0"
+    "Receive Maximum exceeded\0"
+    "Topic Alias invalid\0"
+    "Packet too large\0"
+    "Message rate too high\0"
+    "Quota exceeded\0"
+    "Administrative action\0"
+    "Payload format invalid\0"
+    "Retain not supported\0"
+    "QoS not supported\0"
+    "Use another server\0"
+    "Server moved\0"
+    "Shared Subscriptions not supported\0"
+    "Connection rate exceeded\0"
+    "Maximum connect time\0"
+    "Subscription Identifiers not supported\0"
+    "Wildcard Subscriptions not supported\0";
+
+static const char *const v311_connack[] = {
+    "Connection Accepted",
+    "Connection Refused, unacceptable protocol version",
+    "Connection Refused, identifier rejected",
+    "Connection Refused, Server unavailable",
+    "Connection Refused, bad user name or password",
+    "Connection Refused, not authorized",
+};
+
+static const char *const v311_suback[] = {
+    "Success - Maximum QoS 0",
+    "Success - Maximum QoS 1",
+    "Success - Maximum QoS 2",
+};
+
+const char *mqtts_reason_name(mqtts_version v, mqtts_packet_type t, uint8_t code)
+{
+    if (v == MQTTS_V311 && t == MQTTS_CONNACK && code <= 5)
+        return v311_connack[code];
+    if (v == MQTTS_V311 && t == MQTTS_SUBACK && code <= 2)
+        return v311_suback[code];
+    if (v == MQTTS_V311 && t == MQTTS_SUBACK && code == MQTTS_V311_SUBACK_FAILURE)
+        return "Failure";
+    if (v == MQTTS_V311 && (t == MQTTS_CONNACK || t == MQTTS_SUBACK || code != 0))
+        return "Unknown reason code";
+    int i = (unsigned)t <= MQTTS_AUTH ? reason_find(t, code) : -1;
+    return i >= 0 ? nth_string(reason_names, (unsigned)i) : "Unknown reason code";
+}
+
+/* Property names by identifier, 0x00 to 0x2A, one string; an undefined
+ * identifier has an empty name. */
+static const char prop_names[] =
+    "\0" /* 0x00 */
+    "Payload Format Indicator\0" /* 0x01 */
+    "Message Expiry Interval\0" /* 0x02 */
+    "Content Type\0" /* 0x03 */
+    "\0" /* 0x04 */
+    "\0" /* 0x05 */
+    "\0" /* 0x06 */
+    "\0" /* 0x07 */
+    "Response Topic\0" /* 0x08 */
+    "Correlation Data\0" /* 0x09 */
+    "\0" /* 0x0A */
+    "Subscription Identifier\0" /* 0x0B */
+    "\0" /* 0x0C */
+    "\0" /* 0x0D */
+    "\0" /* 0x0E */
+    "\0" /* 0x0F */
+    "\0" /* 0x10 */
+    "Session Expiry Interval\0" /* 0x11 */
+    "Assigned Client Identifier\0" /* 0x12 */
+    "Server Keep Alive\0" /* 0x13 */
+    "\0" /* 0x14 */
+    "Authentication Method\0" /* 0x15 */
+    "Authentication Data\0" /* 0x16 */
+    "Request Problem Information\0" /* 0x17 */
+    "Will Delay Interval\0" /* 0x18 */
+    "Request Response Information\0" /* 0x19 */
+    "Response Information\0" /* 0x1A */
+    "\0" /* 0x1B */
+    "Server Reference\0" /* 0x1C */
+    "\0" /* 0x1D */
+    "\0" /* 0x1E */
+    "Reason String\0" /* 0x1F */
+    "\0" /* 0x20 */
+    "Receive Maximum\0" /* 0x21 */
+    "Topic Alias Maximum\0" /* 0x22 */
+    "Topic Alias\0" /* 0x23 */
+    "Maximum QoS\0" /* 0x24 */
+    "Retain Available\0" /* 0x25 */
+    "User Property\0" /* 0x26 */
+    "Maximum Packet Size\0" /* 0x27 */
+    "Wildcard Subscription Available\0" /* 0x28 */
+    "Subscription Identifier Available\0" /* 0x29 */
+    "Shared Subscription Available\0" /* 0x2A */;
+
+const char *mqtts_prop_name(uint8_t id)
+{
+    if (id > MQTTS_PROP_SHARED_SUBSCRIPTION_AVAILABLE)
+        return NULL;
+    const char *p = nth_string(prop_names, id);
+    return *p ? p : NULL;
+}
+#else
+const char *mqtts_reason_name(mqtts_version v, mqtts_packet_type t, uint8_t code)
+{
+    (void)v;
+    (void)t;
+    (void)code;
+    return "?";
+}
+
+const char *mqtts_prop_name(uint8_t id)
+{
+    return mqtts_prop_type_of(id) == MQTTS_PTYPE_NONE ? NULL : "?";
+}
+#endif /* MQTTS_CONFIG_NAMES */
