@@ -8,6 +8,32 @@
 #include "mqtts/packet.h"
 #include "mqtts/version.h"
 
+#ifdef CONSUMER_POSIX
+#include "mqtts/transport.h"
+
+/* mqtts::posix links: a TCP transport, never connected, says so. */
+static int check_posix(void)
+{
+    mqtts_tcp tcp;
+    mqtts_transport t;
+    uint8_t b = 0;
+
+    mqtts_tcp_init(&tcp, &t);
+    if (t.send(t.ctx, &b, 1) != MQTTS_ERR_NOT_CONNECTED) {
+        fprintf(stderr, "consumer: send before connect did not say NOT_CONNECTED\n");
+        return 1;
+    }
+    t.close(t.ctx);
+    printf("consumer ok: mqtts_tcp_init from the posix library\n");
+    return 0;
+}
+#else
+static int check_posix(void)
+{
+    return 0;
+}
+#endif
+
 int main(void)
 {
     uint8_t buf[4];
@@ -24,5 +50,5 @@ int main(void)
         return 1;
     }
     printf("consumer ok: mqtts %s, \"%s\"\n", MQTTS_VERSION_STRING, name);
-    return 0;
+    return check_posix();
 }

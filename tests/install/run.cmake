@@ -4,7 +4,9 @@
 #
 #   cmake -DBUILD_DIR= -DWORK_DIR= -DCONSUMER_DIR= -DCONFIG= -DGENERATOR=
 #         -DC_COMPILER= -DLIBDIR= -DVERSION= -DPKG_CONFIG= -DEXTRA_FLAGS=
-#         -P run.cmake
+#         -DPOSIX= -P run.cmake
+# POSIX: ON when mqtts_posix was built; then libmqtts_posix.a must be
+# installed and both consumers use mqtts_tcp_init() from it.
 # EXTRA_FLAGS: the sanitizer/coverage flags the library was built with; a
 # consumer of an instrumented libmqtts.a must link with them too.
 
@@ -44,6 +46,16 @@ foreach(f
     message(FATAL_ERROR "not installed: ${f}")
   endif()
 endforeach()
+set(posix_define "")
+set(consumer_posix OFF)
+if(POSIX)
+  set(f ${LIBDIR}/libmqtts_posix.a)
+  if(NOT EXISTS ${prefix}/${f} OR NOT EXISTS ${prefix}/include/mqtts/transport.h)
+    message(FATAL_ERROR "not installed: ${f} or include/mqtts/transport.h")
+  endif()
+  set(posix_define -DCONSUMER_POSIX=1)
+  set(consumer_posix ON)
+endif()
 
 execute_process(COMMAND ${prefix}/bin/mqtts --version OUTPUT_VARIABLE out RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0 OR NOT out STREQUAL "mqtts ${VERSION}\n")
@@ -59,6 +71,7 @@ run(${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${WORK_DIR}/cmake-consumer -G ${GENER
     "-DCMAKE_C_FLAGS=${EXTRA_FLAGS}"
     "-DCMAKE_EXE_LINKER_FLAGS=${EXTRA_FLAGS}"
     -DCMAKE_PREFIX_PATH=${prefix}
+    -DCONSUMER_POSIX=${consumer_posix}
     -DCMAKE_FIND_PACKAGE_NO_SYSTEM_PACKAGE_REGISTRY=ON
     -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON)
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/cmake-consumer ${config_args})
@@ -83,7 +96,7 @@ if(NOT rc EQUAL 0)
 endif()
 message(STATUS "pkg-config --cflags --libs mqtts: ${pc_flags}")
 separate_arguments(pc_flags UNIX_COMMAND "${pc_flags}")
-run(${C_COMPILER} -std=c11 ${extra} ${CONSUMER_DIR}/main.c ${pc_flags} ${extra}
+run(${C_COMPILER} -std=c11 ${extra} ${posix_define} ${CONSUMER_DIR}/main.c ${pc_flags} ${extra}
     -o ${WORK_DIR}/consumer-pc)
 run(${WORK_DIR}/consumer-pc)
 
