@@ -68,6 +68,22 @@ typedef enum mqtts_err {
     MQTTS_ERR_PROPERTY_VALUE = -64,       /* a value outside its range (e.g. 0 or 2) */
     MQTTS_ERR_TOPIC_ALIAS_ZERO = -65,     /* topic alias 0 [MQTT-3.3.2-8] */
     MQTTS_ERR_SUBSCRIPTION_ID_ZERO = -66, /* subscription identifier 0 */
+
+    /* Network and transport (-100 .. -119). */
+    MQTTS_ERR_DNS = -100,             /* the host name did not resolve */
+    MQTTS_ERR_CONNECT_REFUSED = -101, /* nothing listens on that port */
+    MQTTS_ERR_TIMEOUT = -102,         /* no answer within the time allowed */
+    MQTTS_ERR_UNREACHABLE = -103,     /* no route to the host or network */
+    MQTTS_ERR_CLOSED = -104,          /* the peer closed the connection */
+    MQTTS_ERR_IO = -105,              /* any other socket error */
+    MQTTS_ERR_NOT_CONNECTED = -106,   /* send/receive before connect or after close */
+
+    /* Session (-120 .. -139). */
+    MQTTS_ERR_REFUSED = -120,         /* the broker refused CONNECT (see the reason code) */
+    MQTTS_ERR_PROTOCOL = -121,        /* the broker broke the protocol (unexpected packet, bad alias) */
+    MQTTS_ERR_BROKER_DISCONNECT = -122, /* the broker sent DISCONNECT (see the reason code) */
+    MQTTS_ERR_QUEUE_FULL = -123,      /* no room in the store (or tx) now; retry later */
+    MQTTS_ERR_BROKER_LIMIT = -124,    /* above the broker's Maximum QoS, or retain where it has none */
 } mqtts_err;
 
 /* A short, stable, human-readable name for an error ("varint longer than

@@ -52,6 +52,18 @@ const char *mqtts_strerror(mqtts_err err)
     case MQTTS_ERR_PROPERTY_VALUE: return "property value out of range";
     case MQTTS_ERR_TOPIC_ALIAS_ZERO: return "topic alias 0";
     case MQTTS_ERR_SUBSCRIPTION_ID_ZERO: return "subscription identifier 0";
+    case MQTTS_ERR_DNS: return "host name did not resolve";
+    case MQTTS_ERR_CONNECT_REFUSED: return "connection refused";
+    case MQTTS_ERR_TIMEOUT: return "timed out";
+    case MQTTS_ERR_UNREACHABLE: return "network unreachable";
+    case MQTTS_ERR_CLOSED: return "connection closed by peer";
+    case MQTTS_ERR_IO: return "network I/O error";
+    case MQTTS_ERR_NOT_CONNECTED: return "not connected";
+    case MQTTS_ERR_REFUSED: return "broker refused the connection";
+    case MQTTS_ERR_PROTOCOL: return "broker protocol error";
+    case MQTTS_ERR_BROKER_DISCONNECT: return "broker sent DISCONNECT";
+    case MQTTS_ERR_QUEUE_FULL: return "queue full";
+    case MQTTS_ERR_BROKER_LIMIT: return "not allowed by the broker";
     }
     return "unknown error";
 }

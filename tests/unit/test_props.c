@@ -833,6 +833,18 @@ static const mqtts_err ALL_ERRS[] = {
     MQTTS_ERR_PROPERTY_VALUE,
     MQTTS_ERR_TOPIC_ALIAS_ZERO,
     MQTTS_ERR_SUBSCRIPTION_ID_ZERO,
+    MQTTS_ERR_DNS,
+    MQTTS_ERR_CONNECT_REFUSED,
+    MQTTS_ERR_TIMEOUT,
+    MQTTS_ERR_UNREACHABLE,
+    MQTTS_ERR_CLOSED,
+    MQTTS_ERR_IO,
+    MQTTS_ERR_NOT_CONNECTED,
+    MQTTS_ERR_REFUSED,
+    MQTTS_ERR_PROTOCOL,
+    MQTTS_ERR_BROKER_DISCONNECT,
+    MQTTS_ERR_QUEUE_FULL,
+    MQTTS_ERR_BROKER_LIMIT,
 };
 
 static bool is_defined_err(int v)
@@ -847,7 +859,7 @@ static bool is_defined_err(int v)
 static void test_strerror_numbers_stable(void **state)
 {
     (void)state;
-    assert_int_equal(ARRAY_LEN(ALL_ERRS), 40);
+    assert_int_equal(ARRAY_LEN(ALL_ERRS), 52);
     assert_int_equal(MQTTS_OK, 0);
     assert_int_equal(MQTTS_NEED_MORE, 1);
     for (size_t i = 2; i < ARRAY_LEN(ALL_ERRS); i++)
@@ -856,6 +868,8 @@ static void test_strerror_numbers_stable(void **state)
     assert_int_equal(MQTTS_ERR_NO_REASON_CODES, -33);
     assert_int_equal(MQTTS_ERR_SHARE_NAME_INVALID, -48);
     assert_int_equal(MQTTS_ERR_SUBSCRIPTION_ID_ZERO, -66);
+    assert_int_equal(MQTTS_ERR_DNS, -100);
+    assert_int_equal(MQTTS_ERR_NOT_CONNECTED, -106);
 }
 
 static void test_strerror_all_distinct(void **state)
