@@ -38,6 +38,10 @@ typedef struct mqtts_client_config {
     size_t broker_count;
     uint32_t connect_timeout_ms;       /* transport connect; 0 = 10000 */
     uint32_t (*now_ms)(void);          /* a monotonic millisecond clock */
+    /* Sleep this long; used by mqtts_client_loop() while it waits to
+     * reconnect and has no connection to wait on. NULL: the loop returns at
+     * once and the owner schedules the next call (an RTOS task delay). */
+    void (*sleep_ms)(uint32_t ms);
 } mqtts_client_config;
 
 typedef struct mqtts_client {
@@ -90,8 +94,10 @@ bool mqtts_client_is_connected(const mqtts_client *c);
 /* The reason code of the last CONNACK refusal or broker DISCONNECT. */
 uint8_t mqtts_client_last_reason(const mqtts_client *c);
 
-/* A CLOCK_MONOTONIC millisecond clock for POSIX hosts (in mqtts_posix). */
+/* A CLOCK_MONOTONIC millisecond clock and a sleep for POSIX hosts (in
+ * mqtts_posix). */
 uint32_t mqtts_posix_now_ms(void);
+void mqtts_posix_sleep_ms(uint32_t ms);
 
 #ifdef __cplusplus
 }

@@ -133,11 +133,11 @@ mqtts_err mqtts_client_loop(mqtts_client *c, uint32_t timeout_ms)
     if (!c->transport_up) {
         if (st == MQTTS_STATE_BACKOFF && mqtts_session_should_connect(&c->session, now))
             return mqtts_client_connect(c);
-        /* Sleep until the reconnect is due (or the caller's timeout). */
+        /* No connection to wait on: sleep until the reconnect is due (or the
+         * caller's timeout). */
         uint32_t wait = until(now, mqtts_session_deadline(&c->session), timeout_ms);
-        uint32_t start = now;
-        while ((uint32_t)(c->cfg->now_ms() - start) < wait && c->transport.wait)
-            (void)c->transport.wait(c->transport.ctx, false, wait); /* not connected: returns */
+        if (wait > 0 && c->cfg->sleep_ms)
+            c->cfg->sleep_ms(wait);
         return MQTTS_OK;
     }
     mqtts_err e = flush(c);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <cmocka.h>
 
@@ -92,6 +93,7 @@ static void peer_init(peer *p, mqtts_version v, uint16_t port, const char *id, b
     p->cfg.broker_count = 1;
     p->cfg.connect_timeout_ms = 2000;
     p->cfg.now_ms = mqtts_posix_now_ms;
+    p->cfg.sleep_ms = mqtts_posix_sleep_ms;
 }
 
 static void peer_start(peer *p)
@@ -366,6 +368,34 @@ static void test_client_reconnect_backoff_and_resend(void **state)
     proxy_stop(&px);
 }
 
+/* Waiting to reconnect costs no CPU: the loop sleeps, it does not spin. */
+static void test_client_backoff_does_not_spin(void **state)
+{
+    (void)state;
+    proxy px;
+    assert_int_equal(proxy_start(&px, B.port), 0);
+    proxy_refuse(&px, true); /* every attempt is accepted, then reset */
+    static peer p;
+    peer_init(&p, MQTTS_V5, px.port, "", true);
+    p.cfg.session.reconnect_min_ms = 400;
+    p.cfg.session.reconnect_max_ms = 400;
+    peer_start(&p);
+    (void)mqtts_client_connect(&p.c);
+    struct rusage r0, r1;
+    getrusage(RUSAGE_SELF, &r0);
+    uint32_t t0 = mqtts_posix_now_ms();
+    while (mqtts_posix_now_ms() - t0 < 1500)
+        (void)mqtts_client_loop(&p.c, 100);
+    getrusage(RUSAGE_SELF, &r1);
+    long cpu_ms = (r1.ru_utime.tv_sec - r0.ru_utime.tv_sec) * 1000L +
+                  (r1.ru_utime.tv_usec - r0.ru_utime.tv_usec) / 1000L +
+                  (r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) * 1000L +
+                  (r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1000L;
+    assert_true(p.reconnecting >= 2); /* it kept trying ... */
+    assert_true(cpu_ms < 300);        /* ... while mostly asleep (a spin uses ~1500) */
+    proxy_stop(&px);
+}
+
 /* ---- no heap per message ---- */
 
 void *__real_malloc(size_t n);
@@ -432,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_client_persistent_session_queue),
         cmocka_unit_test(test_client_keepalive_detects_blackhole),
         cmocka_unit_test(test_client_reconnect_backoff_and_resend),
+        cmocka_unit_test(test_client_backoff_does_not_spin),
         cmocka_unit_test(test_client_no_heap_10000_messages),
     };
     return cmocka_run_group_tests(tests, broker_up, broker_down);
