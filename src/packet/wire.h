@@ -18,6 +18,7 @@
 #define MQTTS_SRC_PACKET_WIRE_H
 
 #include "mqtts/packet.h"
+#include "../try.h"
 
 typedef struct wr {
     uint8_t *buf;
@@ -57,13 +58,6 @@ static inline void rd_fail(rd *r, mqtts_err e)
         r->err = e;
 }
 
-/* Return the first failure of a run of checks. */
-#define TRY(expr)                     \
-    do {                              \
-        mqtts_err try_e_ = (expr);    \
-        if (try_e_ != MQTTS_OK)       \
-            return try_e_;            \
-    } while (0)
 
 /* Encoding helpers shared by encode.c and props.c. */
 mqtts_err mqtts__check_string(const void *p, size_t len);      /* <= 65535, UTF-8 */

@@ -12,13 +12,7 @@
  * before anything else so the byte stream stays whole.
  */
 #include "mqtts/session.h"
-
-#define TRY(expr)                     \
-    do {                              \
-        mqtts_err try_e_ = (expr);    \
-        if (try_e_ != MQTTS_OK)       \
-            return try_e_;            \
-    } while (0)
+#include "../try.h"
 
 enum { SLOT_QUEUED, SLOT_SENT, SLOT_RELEASING, SLOT_DONE };
 
@@ -34,16 +28,6 @@ static void emit(mqtts_session *s, mqtts_event *ev)
         s->cfg->on_event(s->cfg->user, ev);
 }
 
-static void emit_simple(mqtts_session *s, mqtts_event_type type, mqtts_err err, uint8_t reason)
-{
-    mqtts_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.type = type;
-    ev.err = err;
-    ev.reason = reason;
-    emit(s, &ev);
-}
-
 static uint32_t next_random(mqtts_session *s)
 {
     /* xorshift32: jitter and client ids only, never security. */
@@ -57,7 +41,9 @@ static uint32_t next_random(mqtts_session *s)
 
 /* ---- slots and the store ---- */
 
-static mqtts_session_slot *slot_at(mqtts_session *s, uint16_t i)
+/* The i-th slot from the oldest (the slot array is the caller's, so a
+ * const session still hands out writable slots). */
+static mqtts_session_slot *slot_at(const mqtts_session *s, uint16_t i)
 {
     return &s->mem.slots[(s->slot_head + i) % s->mem.slot_count];
 }
@@ -254,6 +240,12 @@ static mqtts_err enc_connect(mqtts_session *s, const void *p, uint8_t *b, size_t
 
 /* ---- lifecycle ---- */
 
+static bool online(const mqtts_session *s)
+{
+    return s->state == MQTTS_STATE_CONNECTED || s->state == MQTTS_STATE_CONNECTING;
+}
+
+
 mqtts_err mqtts_session_init(mqtts_session *s, const mqtts_session_config *cfg,
                              const mqtts_session_memory *mem)
 {
@@ -272,8 +264,6 @@ mqtts_err mqtts_session_init(mqtts_session *s, const mqtts_session_config *cfg,
     s->mem = *mem;
     s->rng = cfg->seed ^ 0xA5A5A5A5u;
     s->state = MQTTS_STATE_IDLE;
-    if (mem->alias_count)
-        memset(mem->alias_text, 0, (size_t)mem->alias_count * mem->alias_slot_size);
     if (cfg->client_id.len > 0) {
         if (cfg->client_id.len >= sizeof s->client_id)
             return MQTTS_ERR_STRING_TOO_LONG;
@@ -300,7 +290,7 @@ size_t mqtts_session_pending(const mqtts_session *s)
 {
     size_t n = 0;
     for (uint16_t i = 0; i < s->slot_used; i++) {
-        const mqtts_session_slot *sl = &s->mem.slots[(s->slot_head + i) % s->mem.slot_count];
+        const mqtts_session_slot *sl = slot_at(s, i);
         if (sl->qos && sl->state != SLOT_DONE)
             n++;
     }
@@ -320,7 +310,8 @@ mqtts_err mqtts_session_connected(mqtts_session *s, uint32_t now_ms)
     s->broker_retain = true;
     s->broker_max_packet = 0;
     s->keep_alive_s = s->cfg->keep_alive_s;
-    /* Topic aliases live as long as one network connection [3.3.2.3.4]. */
+    /* Topic aliases live as long as one network connection [3.3.2.3.4];
+     * this also clears whatever the caller's buffer held before. */
     if (s->mem.alias_count)
         memset(s->mem.alias_text, 0, (size_t)s->mem.alias_count * s->mem.alias_slot_size);
     s->state = MQTTS_STATE_CONNECTING;
@@ -341,8 +332,13 @@ void mqtts_session_lost(mqtts_session *s, mqtts_err err, uint32_t now_ms)
     s->tx_from_store = false;
     s->run_sent = 0;
     s->closing = false;
-    if (was_up && !s->broker_disconnected)
-        emit_simple(s, MQTTS_EV_DISCONNECTED, by_user ? MQTTS_OK : err, 0);
+    mqtts_event ev;
+    memset(&ev, 0, sizeof ev);
+    if (was_up && !s->broker_disconnected) {
+        ev.type = MQTTS_EV_DISCONNECTED;
+        ev.err = by_user ? MQTTS_OK : err;
+        emit(s, &ev);
+    }
     s->broker_disconnected = false;
     if (by_user || s->cfg->no_reconnect) {
         s->state = MQTTS_STATE_IDLE;
@@ -358,8 +354,6 @@ void mqtts_session_lost(mqtts_session *s, mqtts_err err, uint32_t now_ms)
     s->attempt++;
     s->state = MQTTS_STATE_BACKOFF;
     s->backoff_until_ms = now_ms + delay;
-    mqtts_event ev;
-    memset(&ev, 0, sizeof ev);
     ev.type = MQTTS_EV_RECONNECTING;
     ev.delay_ms = delay;
     emit(s, &ev);
@@ -388,8 +382,7 @@ mqtts_err mqtts_session_publish(mqtts_session *s, const mqtts_publish *p, uint16
 {
     if (!s || !p)
         return MQTTS_ERR_INVALID_ARGUMENT;
-    bool online = s->state == MQTTS_STATE_CONNECTED || s->state == MQTTS_STATE_CONNECTING;
-    if (p->qos == 0 && !online && s->cfg->offline_qos0 == MQTTS_QOS0_DROP)
+    if (p->qos == 0 && !online(s) && s->cfg->offline_qos0 == MQTTS_QOS0_DROP)
         return MQTTS_ERR_NOT_CONNECTED;
     if (s->state == MQTTS_STATE_DISCONNECTING || (s->state == MQTTS_STATE_IDLE && s->closing))
         return MQTTS_ERR_NOT_CONNECTED;
@@ -416,7 +409,7 @@ mqtts_err mqtts_session_publish(mqtts_session *s, const mqtts_publish *p, uint16
         s->st_tail = off; /* give the bytes back (the slot was never added) */
         return e;
     }
-    mqtts_session_slot *sl = &s->mem.slots[(s->slot_head + s->slot_used) % s->mem.slot_count];
+    mqtts_session_slot *sl = slot_at(s, s->slot_used);
     sl->off = off;
     sl->len = (uint32_t)need;
     sl->packet_id = q.packet_id;
@@ -568,11 +561,6 @@ static void sub_forget(mqtts_session *s, mqtts_str f)
     }
 }
 
-static bool online(const mqtts_session *s)
-{
-    return s->state == MQTTS_STATE_CONNECTED || s->state == MQTTS_STATE_CONNECTING;
-}
-
 mqtts_err mqtts_session_subscribe(mqtts_session *s, const mqtts_subscription *subs, size_t count,
                                   const mqtts_props *props, uint16_t *packet_id)
 {
@@ -676,8 +664,12 @@ static void resume_store(mqtts_session *s)
         mqtts_session_slot *sl = slot_at(s, i);
         if (sl->state == SLOT_SENT) {
             sl->state = SLOT_QUEUED;
+            /* DUP when the broker may have it; a new session has never seen
+             * it, even if an earlier resend had set the bit. */
             if (s->session_present)
-                s->mem.store[sl->off] |= 0x08u; /* DUP: the broker may have it */
+                s->mem.store[sl->off] |= 0x08u;
+            else
+                s->mem.store[sl->off] &= (uint8_t)~0x08u;
         } else if (sl->state == SLOT_RELEASING) {
             if (s->session_present) {
                 s->inflight++;
@@ -724,7 +716,10 @@ static mqtts_err on_connack(mqtts_session *s, const mqtts_connack *c)
             s->client_id_len = (uint8_t)id.len;
         }
     }
-    /* A session we did not ask to keep cannot be present [MQTT-3.2.2-4]. */
+    /* Session Present after Clean Start is a broker fault: we would resume
+     * a session whose state we have just dropped (v5 3.2.2.1.1, 3.1.1 3.2.2.2). */
+    if (c->session_present && s->cfg->clean_start)
+        return fault(s, MQTTS_ERR_PROTOCOL, MQTTS_RC_PROTOCOL_ERROR);
     s->session_present = c->session_present;
     s->state = MQTTS_STATE_CONNECTED;
     s->attempt = 0;

@@ -1149,6 +1149,60 @@ static void test_session_resume_session_present(void **state)
     }
 }
 
+/* Present, then not present: the second resend is to a new session and must
+ * not carry the DUP bit the first one set. */
+static void test_session_resume_dup_cleared_for_new_session(void **state)
+{
+    (void)state;
+    mqtts_version v;
+    FOR_EACH_VERSION(v)
+    {
+        fx *f = fx_new(v);
+        f->cfg.clean_start = false;
+        fx_init(f);
+        go_online(f);
+        drain(f);
+        uint16_t id = publish(f, "d", "x", 1);
+        drain(f);
+        expect_pub(f, 1, id, false, "x");
+        mqtts_session_lost(&f->s, MQTTS_ERR_CLOSED, f->now);
+        f->now += 60000;
+        go_online_props(f, true, NULL, 0);
+        drain(f);
+        expect_pub(f, 1, id, true, "x");
+        mqtts_session_lost(&f->s, MQTTS_ERR_CLOSED, f->now);
+        f->now += 60000;
+        go_online_props(f, false, NULL, 0);
+        drain(f);
+        expect_pub(f, 1, id, false, "x");
+        expect_no_more(f);
+    }
+}
+
+/* A broker that claims a session after Clean Start is refused. */
+static void test_session_connack_session_present_after_clean_start(void **state)
+{
+    (void)state;
+    mqtts_version v;
+    FOR_EACH_VERSION(v)
+    {
+        fx *f = fx_new(v);
+        f->cfg.clean_start = true;
+        fx_init(f);
+        assert_int_equal(mqtts_session_connected(&f->s, f->now), MQTTS_OK);
+        drain(f);
+        cpkt k;
+        expect_pkt(f, &k, MQTTS_CONNECT);
+        uint8_t b[16];
+        assert_int_equal(feed(f, b, connack(f, b, true, 0, NULL, 0)), MQTTS_ERR_PROTOCOL);
+        assert_int_not_equal(mqtts_session_state_of(&f->s), MQTTS_STATE_CONNECTED);
+        if (v == MQTTS_V5) {
+            drain(f);
+            expect_disconnect_v5(f, MQTTS_RC_PROTOCOL_ERROR);
+        }
+    }
+}
+
 static void test_session_resume_no_session_restores_subs(void **state)
 {
     (void)state;
@@ -1929,6 +1983,8 @@ int main(void)
         cmocka_unit_test(test_session_publish_too_large_v5),
         cmocka_unit_test(test_session_reconnect_backoff),
         cmocka_unit_test(test_session_resume_session_present),
+        cmocka_unit_test(test_session_resume_dup_cleared_for_new_session),
+        cmocka_unit_test(test_session_connack_session_present_after_clean_start),
         cmocka_unit_test(test_session_resume_no_session_restores_subs),
         cmocka_unit_test(test_session_disconnect_by_user),
         cmocka_unit_test(test_session_incoming_qos012),
