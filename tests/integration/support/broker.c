@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 
+#include "loopback.h"
 #include "broker.h"
 
 #include <arpa/inet.h>
@@ -182,10 +183,7 @@ static int free_port(uint16_t *port)
         int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
             return -1;
-        struct sockaddr_in a;
-        memset(&a, 0, sizeof a);
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        struct sockaddr_in a = loopback_addr(0); /* any free port */
         socklen_t len = sizeof a;
         int rc = bind(fd, (struct sockaddr *)&a, sizeof a);
         if (rc == 0)
@@ -205,11 +203,7 @@ static bool port_accepts(uint16_t port)
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return false;
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(port);
+    struct sockaddr_in a = loopback_addr(port);
     bool ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
     close(fd);
     return ok;

@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 
+#include "loopback.h"
 #include "proxy.h"
 
 #include <arpa/inet.h>
@@ -85,11 +86,7 @@ static int connect_upstream(proxy *p, struct proxy_conn *c)
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(p->upstream_port);
+    struct sockaddr_in a = loopback_addr(p->upstream_port);
     if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0) {
         c->state = CONN_OPEN;
     } else if (errno == EINPROGRESS) {
@@ -375,10 +372,7 @@ static int listen_loopback(proxy *p)
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct sockaddr_in a = loopback_addr(0); /* any free port */
     socklen_t len = sizeof a;
     if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 64) != 0 ||
         getsockname(fd, (struct sockaddr *)&a, &len) != 0) {

@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 
+#include "loopback.h"
 #include "rawmqtt.h"
 
 #include <arpa/inet.h>
@@ -33,11 +34,7 @@ int raw_open(raw_client *rc, uint16_t port, mqtts_version v)
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(port);
+    struct sockaddr_in a = loopback_addr(port);
     if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
         int e = errno;
         close(fd);
