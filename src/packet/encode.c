@@ -1,9 +1,10 @@
 /*
  * Encoders for the packets a client sends. Each packet has a "body" function
  * that validates and writes everything after the fixed header; encode() runs
- * it once into a measuring writer (which also validates), writes the fixed
- * header with the measured length, then runs it again for real. Validation
- * therefore happens before a single byte is written.
+ * it once into a measuring writer (which also validates) and, when the
+ * buffer is large enough, writes the fixed header and runs it again for
+ * real. Validation therefore happens before a single byte is written, and a
+ * size query costs one pass.
  */
 #include "wire.h"
 
@@ -18,16 +19,19 @@ static mqtts_err encode(uint8_t first, body_fn body, size_t extra, mqtts_version
     if (v != MQTTS_V311 && v != MQTTS_V5)
         return MQTTS_ERR_VERSION;
     wr measure = {NULL, 0, 0};
-    mqtts_err e = body(&measure, v, p);
-    if (e != MQTTS_OK)
-        return e;
-    if (extra > MQTTS_MAX_REMAINING_LENGTH - measure.pos)
+    TRY(body(&measure, v, p));
+    if (measure.pos > MQTTS_MAX_REMAINING_LENGTH ||
+        extra > MQTTS_MAX_REMAINING_LENGTH - measure.pos)
         return MQTTS_ERR_PACKET_TOO_LARGE;
+    size_t remaining = measure.pos + extra;
+    /* A size query (or a buffer too small) ends here, nothing written. */
+    *len = 1 + mqtts_varint_size((uint32_t)remaining) + measure.pos;
+    if (*len > cap)
+        return MQTTS_ERR_BUFFER_TOO_SMALL;
     wr w = {buf, cap, 0};
-    e = mqtts__wr_fixed_header(&w, first, measure.pos + extra);
-    if (e == MQTTS_OK)
-        e = body(&w, v, p);
-    return e != MQTTS_OK ? e : mqtts__wr_finish(&w, len);
+    TRY(mqtts__wr_fixed_header(&w, first, remaining));
+    TRY(body(&w, v, p));
+    return mqtts__wr_finish(&w, len);
 }
 
 static mqtts_err only_v5(mqtts_version v, const mqtts_props *p)

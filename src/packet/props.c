@@ -248,6 +248,10 @@ mqtts_err mqtts__props_write_block(const mqtts_props *p, uint8_t where, wr *w)
     if (measure.pos > MQTTS_VARINT_MAX)
         return MQTTS_ERR_PACKET_TOO_LARGE;
     mqtts__wr_varint(w, (uint32_t)measure.pos);
+    if (!w->buf) { /* only measuring: the size is all there is to learn */
+        w->pos += measure.pos;
+        return MQTTS_OK;
+    }
     return write_props(p, where, w);
 }
 
