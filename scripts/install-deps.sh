@@ -8,7 +8,8 @@ PACKAGES=(
     gcc libc6-dev clang libclang-rt-14-dev
     libcmocka-dev
     gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi
-    valgrind mosquitto openssl
+    libmbedtls-dev ca-certificates
+    valgrind strace mosquitto mosquitto-clients openssl
 )
 
 if [ "$(id -u)" -ne 0 ]; then

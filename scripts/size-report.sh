@@ -21,7 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CROSS=${CROSS:-arm-none-eabi-}
-CORE_DIRS=(src/packet src/session src/device)
+CORE_DIRS=(src/packet src/session src/names src/device)
 ARCH_FLAGS=(-mcpu=cortex-m0plus -mthumb -Os)
 CFLAGS=("${ARCH_FLAGS[@]}" -std=c11 -ffunction-sections -fdata-sections -ffreestanding
         -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes

@@ -70,6 +70,8 @@ mqtts_err mqtts__wr_fixed_header(wr *w, uint8_t first, size_t body);
 mqtts_err mqtts__wr_finish(const wr *w, size_t *len);
 
 /* Server-sent reason code check with the client-sent variant for encoding. */
+/* Index of a v5 reason code among packet type t's (src/packet/reasons.c), or -1. */
+int mqtts__reason_find(mqtts_packet_type t, uint8_t code);
 bool mqtts__reason_ok(mqtts_version v, mqtts_packet_type t, uint8_t code, bool from_server);
 
 
