@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
 # size-report.sh - what the portable core costs on a Cortex-M0+ (RP2040).
 #
-#   scripts/size-report.sh [--budget-text DIR=BYTES]... [-DMQTTS_CONFIG_X=V]...
+#   scripts/size-report.sh [--budget-text DIR[+DIR...]=BYTES]...
+#                          [--budget-state BYTES] [-DMQTTS_CONFIG_X=V]...
 #
 # Cross-compiles every .c file of the core directories (src/packet,
-# src/session, src/device: those that exist) with arm-none-eabi-gcc -Os, and
-# prints text/data/bss per object file, per directory and overall, then the
-# same after a partial link with --gc-sections.
+# src/session, src/names, src/device: those that exist) with
+# arm-none-eabi-gcc -Os, and prints text/data/bss per object file, per
+# directory and overall, then the same after a partial link with
+# --gc-sections, then sizeof(mqtts_session) (the engine's state, without the
+# buffers the caller gives it) as the target's compiler lays it out.
 #
 # Fails (exit 1) when a core file does not cross-compile (warnings are errors),
 # when an object needs a symbol from outside the core other than a few
-# string.h functions and libgcc helpers (no printf, no malloc), or when a
-# directory's text is over its --budget-text. -D options (config.h settings)
-# are passed to the compiler.
+# string.h functions and libgcc helpers (no printf, no malloc), when a
+# directory's text (or the sum of several joined by +) is over its
+# --budget-text, or the session state over --budget-state. -D options
+# (config.h settings) are passed to the compiler.
 #
-# Example: scripts/size-report.sh --budget-text src/packet=8192
+# Example: scripts/size-report.sh --budget-text src/packet=8192 \
+#              --budget-text src/packet+src/session=14336 --budget-state 512
 #          scripts/size-report.sh -DMQTTS_CONFIG_NAMES=0
 set -euo pipefail
 
@@ -33,6 +38,7 @@ ALLOWED='^(memcpy|memmove|memset|memcmp|memchr|strlen|__aeabi_[A-Za-z0-9_]+|__gn
 
 declare -A BUDGET=()
 DEFINES=()
+STATE_BUDGET=
 while [ $# -gt 0 ]; do
     case "$1" in
     -D?*)
@@ -48,6 +54,12 @@ while [ $# -gt 0 ]; do
     --budget-text=*)
         spec=${1#--budget-text=}
         shift
+        ;;
+    --budget-state)
+        [ $# -ge 2 ] && [[ $2 =~ ^[0-9]+$ ]] || { echo "size-report: --budget-state needs BYTES" >&2; exit 2; }
+        STATE_BUDGET=$2
+        shift 2
+        continue
         ;;
     -h | --help)
         awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
@@ -91,11 +103,14 @@ dirs=()
 for d in "${CORE_DIRS[@]}"; do
     [ -d "$d" ] && dirs+=("$d")
 done
-for d in "${!BUDGET[@]}"; do
-    if ! printf '%s\n' "${dirs[@]}" | grep -qx -- "$d"; then
-        echo "size-report: budget for '$d', which is not a core directory here" >&2
-        exit 2
-    fi
+for spec in "${!BUDGET[@]}"; do
+    IFS=+ read -ra parts <<<"$spec"
+    for d in "${parts[@]}"; do
+        if ! printf '%s\n' "${dirs[@]}" | grep -qx -- "$d"; then
+            echo "size-report: budget for '$d', which is not a core directory here" >&2
+            exit 2
+        fi
+    done
 done
 
 echo "Core size on Cortex-M0+: $("${CROSS}gcc" --version | head -1)"
@@ -205,14 +220,39 @@ if [ -n "$unprefixed" ]; then
     echo "note: global symbols without the mqtts_ prefix: $unprefixed"
 fi
 
-for entry in "${DIR_TEXT[@]}"; do
-    read -r d t <<<"$entry"
-    [ -n "${BUDGET[$d]:-}" ] || continue
-    if [ "$t" -gt "${BUDGET[$d]}" ]; then
-        echo "FAIL: $d text is $t bytes, over its budget of ${BUDGET[$d]} bytes"
+# The engine's state as the target lays it out: a probe object defines one
+# mqtts_session and nm reports its size.
+if [ -f include/mqtts/session.h ]; then
+    printf '#include "mqtts/session.h"\nmqtts_session mqtts_size_probe;\n' >"$tmp/probe.c"
+    "${CROSS}gcc" "${CFLAGS[@]}" -fno-common -c "$tmp/probe.c" -o "$tmp/probe.o"
+    hex=$("${CROSS}nm" -S "$tmp/probe.o" | awk '$4 == "mqtts_size_probe" { print $2 }')
+    state=$((16#$hex))
+    echo "session state: sizeof(mqtts_session) = $state bytes (the caller's buffers not included)"
+    if [ -n "$STATE_BUDGET" ]; then
+        if [ "$state" -gt "$STATE_BUDGET" ]; then
+            echo "FAIL: the session state is $state bytes, over its budget of $STATE_BUDGET bytes"
+            failed=1
+        else
+            echo "budget: session state $state bytes <= $STATE_BUDGET bytes: ok"
+        fi
+    fi
+fi
+
+for spec in "${!BUDGET[@]}"; do
+    IFS=+ read -ra parts <<<"$spec"
+    t=0
+    for d in "${parts[@]}"; do
+        for entry in "${DIR_TEXT[@]}"; do
+            read -r ed et <<<"$entry"
+            [ "$ed" = "$d" ] && t=$((t + et))
+        done
+    done
+    label=${spec//+/ + }
+    if [ "$t" -gt "${BUDGET[$spec]}" ]; then
+        echo "FAIL: $label text is $t bytes, over its budget of ${BUDGET[$spec]} bytes"
         failed=1
     else
-        echo "budget: $d text $t bytes <= ${BUDGET[$d]} bytes: ok"
+        echo "budget: $label text $t bytes <= ${BUDGET[$spec]} bytes: ok"
     fi
 done
 

@@ -87,8 +87,40 @@ mqtts_err mqtts_client_subscribe(mqtts_client *c, const mqtts_subscription *subs
                                  uint16_t *packet_id);
 mqtts_err mqtts_client_unsubscribe(mqtts_client *c, const mqtts_str *filters, size_t count,
                                    uint16_t *packet_id);
-/* Send DISCONNECT (waiting up to timeout_ms for it to leave) and close. */
+/* Let the QoS 1/2 messages in flight be acknowledged and the queued ones
+ * go out, then send DISCONNECT and close; all within timeout_ms (what is
+ * still unacknowledged then stays stored for a later session). */
 mqtts_err mqtts_client_disconnect(mqtts_client *c, uint32_t timeout_ms);
+
+/* ---- request/response (src/client/request.c, docs/request-response.md) ----
+ * MQTT 5 carries the reply topic and a correlation value as properties
+ * (Response Topic, Correlation Data). MQTT 3.1.1 has no properties, so mqtts
+ * puts them in the topic: a request goes to REQUEST_TOPIC/CORR (CORR is the
+ * correlation in lowercase hex; responders subscribe to REQUEST_TOPIC/+) and
+ * its reply to REQUEST_TOPIC/CORR/reply. Payloads are untouched. */
+#define MQTTS_RR_CORRELATION_MAX 32 /* bytes of correlation a 3.1.1 topic carries */
+
+/* Publish request (its topic is REQUEST_TOPIC) asking for a reply on
+ * response_topic (v5; 3.1.1: implied, see mqtts_reply_topic) that echoes
+ * correlation (1 to MQTTS_RR_CORRELATION_MAX bytes). Subscribe to the reply
+ * topic first. */
+mqtts_err mqtts_client_request(mqtts_client *c, const mqtts_publish *request,
+                               mqtts_str response_topic, mqtts_bin correlation,
+                               uint16_t *packet_id);
+/* Reply to a request received in a MESSAGE event: reply's topic is replaced
+ * by where the request asked for it (v5 Response Topic, with its Correlation
+ * Data copied; 3.1.1: REQUEST_TOPIC/CORR/reply). MQTTS_ERR_NOT_A_REQUEST
+ * when the message asked for no reply. Call it inside the event callback,
+ * while the request's views are valid. */
+mqtts_err mqtts_client_respond(mqtts_client *c, const mqtts_publish *request,
+                               const mqtts_publish *reply, uint16_t *packet_id);
+/* 3.1.1: the topic a reply to (request_topic, correlation) arrives on, into
+ * buf (cap bytes); *out views it. */
+mqtts_err mqtts_reply_topic(mqtts_version v, mqtts_str request_topic, mqtts_bin correlation,
+                            char *buf, size_t cap, mqtts_str *out);
+/* Whether m is the reply to the request (request_topic, correlation). */
+bool mqtts_is_reply(mqtts_version v, const mqtts_publish *m, mqtts_str request_topic,
+                    mqtts_bin correlation);
 
 bool mqtts_client_is_connected(const mqtts_client *c);
 /* The reason code of the last CONNACK refusal or broker DISCONNECT. */

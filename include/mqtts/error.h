@@ -84,6 +84,7 @@ typedef enum mqtts_err {
     MQTTS_ERR_BROKER_DISCONNECT = -122, /* the broker sent DISCONNECT (see the reason code) */
     MQTTS_ERR_QUEUE_FULL = -123,      /* no room in the store (or tx) now; retry later */
     MQTTS_ERR_BROKER_LIMIT = -124,    /* above the broker's Maximum QoS, or retain where it has none */
+    MQTTS_ERR_NOT_A_REQUEST = -125,   /* a reply to a message that asked for none */
 } mqtts_err;
 
 /* A short, stable, human-readable name for an error ("varint longer than

@@ -40,6 +40,14 @@
  *           the broker this count (Receive Maximum); a 3.1.1 broker is not
  *           told, so give at least its in-flight limit (mosquitto: 20).
  *   alias_text  incoming topic aliases (v5), forgotten on each connection.
+ *   out_alias_text  outgoing topic aliases (v5): the topics the engine has
+ *           given an alias on this connection, as many as the broker's
+ *           Topic Alias Maximum allows (none: aliases are not used). Only
+ *           QoS 0 PUBLISH packets use them: a QoS 1/2 packet is kept byte
+ *           for byte to be resent on a later connection, where this
+ *           connection's aliases mean nothing. A QoS 0 packet that uses an
+ *           alias and has not left when the connection drops is dropped
+ *           with it (at most once), never sent on the next one.
  *   subs    the subscriptions, to restore them when the broker has no
  *           session for us.
  */
@@ -138,7 +146,7 @@ typedef struct mqtts_session_sub {
 typedef struct mqtts_session_slot {
     uint32_t off;
     uint32_t len;
-    uint16_t packet_id; /* 0 for QoS 0 */
+    uint16_t packet_id; /* QoS 1/2; for QoS 0 the engine's private marker */
     uint8_t state;      /* private */
     uint8_t qos;
 } mqtts_session_slot;
@@ -161,6 +169,9 @@ typedef struct mqtts_session_memory {
     uint16_t sub_count;
     char *sub_text;
     size_t sub_text_size;
+    uint8_t *out_alias_text; /* outgoing topic aliases: count slots of slot bytes */
+    uint16_t out_alias_count;
+    uint16_t out_alias_slot_size;
 } mqtts_session_memory;
 
 /* The state. Fields are private: read them through the functions below. */
@@ -173,6 +184,8 @@ typedef struct mqtts_session {
     bool broker_disconnected;  /* DISCONNECTED already reported for this loss */
     bool tx_from_store;        /* the last tx_buf() handed out store bytes */
     bool closing;              /* the application asked to disconnect */
+    bool disconnect_due;       /* DISCONNECT goes once the queued PUBLISHes have */
+    uint8_t disconnect_reason;
     uint8_t broker_max_qos;
     bool broker_retain;
     uint8_t client_id_len;
@@ -185,6 +198,8 @@ typedef struct mqtts_session {
     uint16_t slot_head, slot_used;
     uint16_t qos2_used;
     uint16_t sub_used;
+    uint16_t out_alias_max;    /* outgoing aliases usable on this connection */
+    uint16_t out_alias_used;   /* of which assigned so far (1 .. used) */
     uint32_t sub_text_used;
     uint32_t rx_len;           /* bytes in rx */
     uint32_t tx_head, tx_tail; /* tx[head..tail) waits to be sent */
@@ -247,8 +262,11 @@ mqtts_err mqtts_session_subscribe(mqtts_session *s, const mqtts_subscription *su
                                   const mqtts_props *props, uint16_t *packet_id);
 mqtts_err mqtts_session_unsubscribe(mqtts_session *s, const mqtts_str *filters, size_t count,
                                     const mqtts_props *props, uint16_t *packet_id);
-/* Queue DISCONNECT (reason 0 = normal) and stop reconnecting. The owner
- * closes the transport once tx is empty, then calls mqtts_session_lost(). */
+/* Queue DISCONNECT (reason 0 = normal) and stop reconnecting. PUBLISH
+ * packets queued before it are sent first, as far as the broker's window
+ * allows (QoS 1/2 ones not yet acknowledged stay stored, for a later
+ * session). The owner closes the transport once tx is empty, then calls
+ * mqtts_session_lost(). */
 mqtts_err mqtts_session_disconnect(mqtts_session *s, uint8_t reason);
 
 mqtts_session_state mqtts_session_state_of(const mqtts_session *s);

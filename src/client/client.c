@@ -205,9 +205,16 @@ mqtts_err mqtts_client_publish_wait(mqtts_client *c, const mqtts_publish *p, uin
     c->waiting_id = id;
     c->waiting_done = false;
     for (;;) {
-        size_t left = 0;
-        if (p->qos == 0 && (!mqtts_session_tx_buf(&c->session, &left) || left == 0))
-            break;
+        if (p->qos == 0 && c->transport_up) {
+            /* Sent is all QoS 0 waits for: send now rather than in a loop
+             * call that would then wait for incoming data. */
+            mqtts_err fe = flush(c);
+            if (fe != MQTTS_OK)
+                drop(c, fe);
+            size_t left = 0;
+            if (c->connected && (!mqtts_session_tx_buf(&c->session, &left) || left == 0))
+                break;
+        }
         if (p->qos > 0 && c->waiting_done)
             break;
         uint32_t spent = c->cfg->now_ms() - start;
@@ -235,8 +242,14 @@ mqtts_err mqtts_client_unsubscribe(mqtts_client *c, const mqtts_str *filters, si
 
 mqtts_err mqtts_client_disconnect(mqtts_client *c, uint32_t timeout_ms)
 {
-    mqtts_err e = mqtts_session_disconnect(&c->session, 0);
     uint32_t start = c->cfg->now_ms();
+    /* First let what was published finish (acknowledged), within the time
+     * given: a program that publishes and then disconnects expects its
+     * messages delivered. */
+    while (c->connected && mqtts_session_pending(&c->session) > 0 &&
+           c->cfg->now_ms() - start < timeout_ms)
+        (void)mqtts_client_loop(c, 50);
+    mqtts_err e = mqtts_session_disconnect(&c->session, 0);
     while (e == MQTTS_OK && c->transport_up && c->cfg->now_ms() - start < timeout_ms)
         e = mqtts_client_loop(c, 50);
     if (c->transport_up)

@@ -67,6 +67,7 @@ const char *mqtts_strerror(mqtts_err err)
     case MQTTS_ERR_BROKER_DISCONNECT: return "broker sent DISCONNECT";
     case MQTTS_ERR_QUEUE_FULL: return "queue full";
     case MQTTS_ERR_BROKER_LIMIT: return "not allowed by the broker";
+    case MQTTS_ERR_NOT_A_REQUEST: return "the message is not a request (no response topic)";
     }
     return "unknown error";
 }

@@ -16,6 +16,10 @@
 
 enum { SLOT_QUEUED, SLOT_SENT, SLOT_RELEASING, SLOT_DONE };
 
+/* The packet_id of a QoS 0 slot (which has no identifier) marks a PUBLISH
+ * that uses an outgoing topic alias of the current connection. */
+#define SLOT_CONNECTION_ALIAS 1u
+
 /* Wrap-safe "t has come" for a uint32_t millisecond clock. */
 static bool due(uint32_t now, uint32_t t)
 {
@@ -99,13 +103,32 @@ static bool id_in_use(mqtts_session *s, uint16_t id)
     return false;
 }
 
+static void advance_id(mqtts_session *s)
+{
+    s->next_id = (uint16_t)(s->next_id + 1);
+    if (s->next_id == 0)
+        s->next_id = 1;
+}
+
+/* Identifiers go out in order and stored slots keep that order, so the ids
+ * in use run from the oldest stored one up to the last given: the next id
+ * can clash only when the counter has come all the way round to the oldest
+ * (then every candidate is checked). This keeps a publish O(1) however
+ * many messages are stored. */
 static uint16_t new_packet_id(mqtts_session *s)
 {
-    do {
-        s->next_id = (uint16_t)(s->next_id + 1);
-        if (s->next_id == 0)
-            s->next_id = 1;
-    } while (id_in_use(s, s->next_id));
+    uint16_t oldest = 0;
+    for (uint16_t i = 0; i < s->slot_used && !oldest; i++) {
+        const mqtts_session_slot *sl = slot_at(s, i);
+        if (sl->qos && sl->state != SLOT_DONE)
+            oldest = sl->packet_id;
+    }
+    advance_id(s);
+    if (oldest && s->next_id == oldest) {
+        do
+            advance_id(s);
+        while (id_in_use(s, s->next_id));
+    }
     return s->next_id;
 }
 
@@ -257,6 +280,7 @@ mqtts_err mqtts_session_init(mqtts_session *s, const mqtts_session_config *cfg,
         !mem->slots || mem->slot_count == 0 || mem->store_size > UINT32_MAX ||
         mem->rx_size > MQTTS_MAX_REMAINING_LENGTH || (mem->qos2_in_count && !mem->qos2_in) ||
         (mem->alias_count && (!mem->alias_text || mem->alias_slot_size < 3)) ||
+        (mem->out_alias_count && (!mem->out_alias_text || mem->out_alias_slot_size < 3)) ||
         (mem->sub_count && (!mem->subs || !mem->sub_text)))
         return MQTTS_ERR_INVALID_ARGUMENT;
     memset(s, 0, sizeof *s);
@@ -303,6 +327,7 @@ mqtts_err mqtts_session_connected(mqtts_session *s, uint32_t now_ms)
     s->tx_head = s->tx_tail = 0;
     s->tx_from_store = false;
     s->run_sent = 0;
+    s->disconnect_due = false;
     s->ping_outstanding = false;
     s->broker_disconnected = false;
     s->broker_receive_max = 65535;
@@ -314,6 +339,16 @@ mqtts_err mqtts_session_connected(mqtts_session *s, uint32_t now_ms)
      * this also clears whatever the caller's buffer held before. */
     if (s->mem.alias_count)
         memset(s->mem.alias_text, 0, (size_t)s->mem.alias_count * s->mem.alias_slot_size);
+    /* Our own aliases died with the last connection, and so do the QoS 0
+     * packets that still name a topic by one of them. */
+    s->out_alias_max = 0;
+    s->out_alias_used = 0;
+    for (uint16_t i = 0; i < s->slot_used; i++) {
+        mqtts_session_slot *sl = slot_at(s, i);
+        if (sl->qos == 0 && sl->packet_id == SLOT_CONNECTION_ALIAS && sl->state == SLOT_QUEUED)
+            sl->state = SLOT_DONE;
+    }
+    slots_pop_done(s);
     s->state = MQTTS_STATE_CONNECTING;
     s->connect_sent_ms = now_ms;
     s->last_tx_ms = now_ms;
@@ -332,6 +367,7 @@ void mqtts_session_lost(mqtts_session *s, mqtts_err err, uint32_t now_ms)
     s->tx_from_store = false;
     s->run_sent = 0;
     s->closing = false;
+    s->disconnect_due = false;
     mqtts_event ev;
     memset(&ev, 0, sizeof ev);
     if (was_up && !s->broker_disconnected) {
@@ -370,13 +406,57 @@ mqtts_err mqtts_session_disconnect(mqtts_session *s, uint8_t reason)
         s->state = MQTTS_STATE_IDLE;
         return MQTTS_ERR_NOT_CONNECTED;
     }
-    TRY(tx_encode(s, enc_disconnect, &reason));
+    bool was_connected = s->state == MQTTS_STATE_CONNECTED;
     s->state = MQTTS_STATE_DISCONNECTING;
     s->closing = true;
+    if (!was_connected)
+        return tx_encode(s, enc_disconnect, &reason);
+    /* What was published before this call leaves first (as far as the
+     * window allows); tx_buf() adds the DISCONNECT when nothing else can go. */
+    s->disconnect_due = true;
+    s->disconnect_reason = reason;
     return MQTTS_OK;
 }
 
 /* ---- publishing ---- */
+
+static uint8_t *out_alias_slot(const mqtts_session *s, uint16_t alias)
+{
+    return s->mem.out_alias_text + (size_t)(alias - 1u) * s->mem.out_alias_slot_size;
+}
+
+/* Give a QoS 0 PUBLISH an outgoing topic alias (section 3.3.2.3.4) when the
+ * broker takes them: a topic already aliased on this connection goes as the
+ * alias alone (empty topic); a new one, while aliases are left, goes with
+ * its topic and a new alias (*assign, remembered once the packet is queued).
+ * Aliases are never reassigned within a connection, so a queued packet's
+ * alias always means what it meant when it was encoded. A packet whose
+ * caller set an alias goes as given. */
+static bool alias_out(mqtts_session *s, mqtts_publish *q, uint16_t *assign)
+{
+    if (q->qos != 0 || s->state != MQTTS_STATE_CONNECTED || s->out_alias_max == 0 ||
+        (q->props.present & MQTTS_PROP_BIT(MQTTS_PROP_TOPIC_ALIAS)) || q->topic.len == 0 ||
+        q->topic.len > s->mem.out_alias_slot_size - 2u)
+        return false;
+    uint16_t a = 0;
+    for (uint16_t i = 1; i <= s->out_alias_used && !a; i++) {
+        const uint8_t *slot = out_alias_slot(s, i);
+        if (((size_t)slot[0] << 8 | slot[1]) == q->topic.len &&
+            memcmp(slot + 2, q->topic.ptr, q->topic.len) == 0)
+            a = i;
+    }
+    if (a) {
+        q->topic.len = 0;
+    } else if (s->out_alias_used < s->out_alias_max) {
+        a = (uint16_t)(s->out_alias_used + 1u);
+        *assign = a;
+    } else {
+        return false;
+    }
+    q->props.present |= MQTTS_PROP_BIT(MQTTS_PROP_TOPIC_ALIAS);
+    q->props.topic_alias = a;
+    return true;
+}
 
 mqtts_err mqtts_session_publish(mqtts_session *s, const mqtts_publish *p, uint16_t *packet_id)
 {
@@ -392,6 +472,8 @@ mqtts_err mqtts_session_publish(mqtts_session *s, const mqtts_publish *p, uint16
         return MQTTS_ERR_BROKER_LIMIT;
     mqtts_publish q = *p;
     q.dup = false;
+    uint16_t alias_new = 0;
+    bool aliased = alias_out(s, &q, &alias_new);
     q.packet_id = q.qos ? 1 : 0; /* a placeholder of the right size while measuring */
     size_t need = 0;
     mqtts_err e = mqtts_encode_publish(ver(s), &q, NULL, 0, &need);
@@ -412,10 +494,17 @@ mqtts_err mqtts_session_publish(mqtts_session *s, const mqtts_publish *p, uint16
     mqtts_session_slot *sl = slot_at(s, s->slot_used);
     sl->off = off;
     sl->len = (uint32_t)need;
-    sl->packet_id = q.packet_id;
+    sl->packet_id = aliased ? SLOT_CONNECTION_ALIAS : q.packet_id;
     sl->qos = q.qos;
     sl->state = SLOT_QUEUED;
     s->slot_used++;
+    if (alias_new) { /* the packet that teaches the broker this alias is queued */
+        uint8_t *slot = out_alias_slot(s, alias_new);
+        slot[0] = (uint8_t)(p->topic.len >> 8);
+        slot[1] = (uint8_t)p->topic.len;
+        memcpy(slot + 2, p->topic.ptr, p->topic.len);
+        s->out_alias_used = alias_new;
+    }
     if (packet_id)
         *packet_id = q.packet_id;
     return MQTTS_OK;
@@ -424,7 +513,7 @@ mqtts_err mqtts_session_publish(mqtts_session *s, const mqtts_publish *p, uint16
 /* The first slot waiting to be sent, if the window allows it now. */
 static int first_sendable(mqtts_session *s)
 {
-    if (s->state != MQTTS_STATE_CONNECTED && s->run_sent == 0)
+    if (s->state != MQTTS_STATE_CONNECTED && !s->disconnect_due && s->run_sent == 0)
         return -1;
     for (uint16_t i = 0; i < s->slot_used; i++) {
         mqtts_session_slot *sl = slot_at(s, i);
@@ -446,6 +535,13 @@ const uint8_t *mqtts_session_tx_buf(mqtts_session *s, size_t *len)
         return s->mem.tx + s->tx_head;
     }
     int i = first_sendable(s);
+    if (i < 0 && s->disconnect_due && s->run_sent == 0) {
+        s->disconnect_due = false;
+        if (tx_encode(s, enc_disconnect, &s->disconnect_reason) != MQTTS_OK)
+            return NULL; /* cannot happen: tx is empty here and holds >= 128 bytes */
+        *len = s->tx_tail - s->tx_head;
+        return s->mem.tx + s->tx_head;
+    }
     if (i < 0)
         return NULL;
     /* A run of queued slots that sit back to back and fit the window. */
@@ -709,6 +805,10 @@ static mqtts_err on_connack(mqtts_session *s, const mqtts_connack *c)
         s->broker_max_packet = p->maximum_packet_size;
     if (p->present & MQTTS_PROP_BIT(MQTTS_PROP_SERVER_KEEP_ALIVE))
         s->keep_alive_s = p->server_keep_alive; /* [MQTT-3.2.2-21]: the broker's wins */
+    if (p->present & MQTTS_PROP_BIT(MQTTS_PROP_TOPIC_ALIAS_MAXIMUM))
+        s->out_alias_max = p->topic_alias_maximum < s->mem.out_alias_count
+                               ? p->topic_alias_maximum
+                               : s->mem.out_alias_count;
     if (p->present & MQTTS_PROP_BIT(MQTTS_PROP_ASSIGNED_CLIENT_IDENTIFIER)) {
         mqtts_str id = p->assigned_client_identifier;
         if (id.len < sizeof s->client_id) {

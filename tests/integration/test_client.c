@@ -28,7 +28,8 @@ typedef struct peer {
     mqtts_broker_address addr;
     mqtts_tcp tcp;
     mqtts_transport t;
-    uint8_t rx[4096], tx[2048], store[65536], alias[8 * 128];
+    uint8_t rx[4096], tx[2048], store[65536], alias[8 * 128], out_alias[8 * 128];
+    uint16_t out_alias_count; /* 0: no outgoing topic aliases */
     mqtts_session_slot slots[64];
     uint16_t qos2[32];
     mqtts_session_sub subs[8];
@@ -41,6 +42,14 @@ typedef struct peer {
     int disconnected;
     int reconnecting;
     mqtts_err last_disconnect_err;
+    /* request/response: a responder answers every request; a requester
+     * counts the replies to (rr_topic, rr_corr) */
+    bool responder;
+    mqtts_err respond_err;
+    int requests_seen;
+    const char *rr_topic;
+    mqtts_bin rr_corr;
+    int replies;
     char last_topic[128];
     char last_payload[128];
 } peer;
@@ -60,6 +69,17 @@ static void record(void *user, const mqtts_event *ev)
         p->last_topic[tl] = 0;
         memcpy(p->last_payload, m->payload.ptr, pl);
         p->last_payload[pl] = 0;
+        if (p->responder) {
+            p->requests_seen++;
+            mqtts_publish reply;
+            memset(&reply, 0, sizeof reply);
+            reply.qos = 1;
+            reply.payload = mqtts_bytes("pong", 4);
+            p->respond_err = mqtts_client_respond(&p->c, m, &reply, NULL);
+        }
+        if (p->rr_topic &&
+            mqtts_is_reply(p->cfg.session.version, m, mqtts_cstr(p->rr_topic), p->rr_corr))
+            p->replies++;
         break;
     }
     case MQTTS_EV_DELIVERED: p->delivered++; break;
@@ -98,10 +118,15 @@ static void peer_init(peer *p, mqtts_version v, uint16_t port, const char *id, b
 
 static void peer_start(peer *p)
 {
-    mqtts_session_memory mem = {p->rx,     sizeof p->rx,    p->tx,   sizeof p->tx, p->store,
-                                sizeof p->store, p->slots, 64,   p->qos2, 32,
-                                p->alias,  8,               128,     p->subs, 8,
-                                p->sub_text, sizeof p->sub_text};
+    mqtts_session_memory mem = {
+        .rx = p->rx, .rx_size = sizeof p->rx, .tx = p->tx, .tx_size = sizeof p->tx,
+        .store = p->store, .store_size = sizeof p->store, .slots = p->slots, .slot_count = 64,
+        .qos2_in = p->qos2, .qos2_in_count = 32,
+        .alias_text = p->alias, .alias_count = 8, .alias_slot_size = 128,
+        .subs = p->subs, .sub_count = 8, .sub_text = p->sub_text,
+        .sub_text_size = sizeof p->sub_text,
+        .out_alias_text = p->out_alias, .out_alias_count = p->out_alias_count,
+        .out_alias_slot_size = 128};
     mqtts_tcp_init(&p->tcp, &p->t);
     assert_int_equal(mqtts_client_init(&p->c, &p->cfg, &mem, &p->t), MQTTS_OK);
 }
@@ -421,6 +446,126 @@ void *__wrap_realloc(void *p, size_t n)
     return __real_realloc(p, n);
 }
 
+/* Request/response between two clients through the broker: v5 with Response
+ * Topic and Correlation Data, 3.1.1 with the topic convention. A message
+ * that is not a request gets MQTTS_ERR_NOT_A_REQUEST from respond. */
+static void request_response(mqtts_version v)
+{
+    static peer req, resp;
+    static const uint8_t corr[] = {0xC0, 0x11, 0x3E};
+    peer_init(&resp, v, B.port, "", true);
+    peer_init(&req, v, B.port, "", true);
+    connect_ok(&resp);
+    connect_ok(&req);
+    resp.responder = true;
+    subscribe(&resp, v == MQTTS_V5 ? "rr/dev1/cmd" : "rr/dev1/cmd/+", 1);
+    char reply_topic[128] = "rr/reply/requester";
+    mqtts_str rt = mqtts_cstr(reply_topic);
+    if (v == MQTTS_V311)
+        assert_int_equal(mqtts_reply_topic(v, mqtts_cstr("rr/dev1/cmd"),
+                                           mqtts_bytes(corr, sizeof corr), reply_topic,
+                                           sizeof reply_topic, &rt),
+                         MQTTS_OK);
+    char filter[128];
+    assert_true(rt.len < sizeof filter);
+    memcpy(filter, rt.ptr, rt.len);
+    filter[rt.len] = 0;
+    if (v == MQTTS_V311)
+        assert_string_equal(filter, "rr/dev1/cmd/c0113e/reply");
+    subscribe(&req, filter, 1);
+    req.rr_topic = "rr/dev1/cmd";
+    req.rr_corr = mqtts_bytes(corr, sizeof corr);
+
+    mqtts_publish m = message("rr/dev1/cmd", "ping", 1, false);
+    assert_int_equal(mqtts_client_request(&req.c, &m, rt, mqtts_bytes(corr, sizeof corr), NULL),
+                     MQTTS_OK);
+    RUN_UNTIL(req.replies >= 1, 3000, &req, &resp);
+    assert_int_equal(resp.requests_seen, 1);
+    assert_int_equal(resp.respond_err, MQTTS_OK);
+    assert_string_equal(resp.last_payload, "ping");
+    assert_int_equal(req.replies, 1);
+    assert_string_equal(req.last_payload, "pong");
+    assert_string_equal(req.last_topic, filter);
+
+    /* A reply with another correlation is not ours. */
+    static const uint8_t other[] = {0x01};
+    req.rr_corr = mqtts_bytes(other, sizeof other);
+    req.replies = 0;
+    assert_int_equal(mqtts_client_request(&req.c, &m, rt, mqtts_bytes(corr, sizeof corr), NULL),
+                     MQTTS_OK);
+    RUN_UNTIL(resp.requests_seen >= 2 && req.messages[1] >= 2, 3000, &req, &resp);
+    assert_int_equal(req.messages[1], 2);
+    assert_int_equal(req.replies, 0);
+
+    /* A plain message (no response topic; 3.1.1: no correlation level). */
+    resp.requests_seen = 0;
+    mqtts_publish plain = message(v == MQTTS_V5 ? "rr/dev1/cmd" : "rr/dev1/cmd/not-hex", "x", 1,
+                                  false);
+    assert_int_equal(mqtts_client_publish_wait(&req.c, &plain, 3000), MQTTS_OK);
+    RUN_UNTIL(resp.requests_seen >= 1, 3000, &req, &resp);
+    assert_int_equal(resp.requests_seen, 1);
+    assert_int_equal(resp.respond_err, MQTTS_ERR_NOT_A_REQUEST);
+    mqtts_client_disconnect(&req.c, 1000);
+    mqtts_client_disconnect(&resp.c, 1000);
+}
+
+static void test_client_request_response_v5(void **state)
+{
+    (void)state;
+    request_response(MQTTS_V5);
+}
+
+static void test_client_request_response_v311(void **state)
+{
+    (void)state;
+    request_response(MQTTS_V311);
+}
+
+/* Outgoing topic aliases against mosquitto (Topic Alias Maximum 10 by
+ * default): the subscriber sees every message under its full topic, and the
+ * publisher's bytes on the wire shrink by about the topic's length per
+ * message once the alias is set up. */
+static size_t alias_run(bool aliases, int count, peer *sub)
+{
+    static const char topic[] = "sensors/greenhouse-north/bench-3/temperature/celsius";
+    proxy px;
+    assert_int_equal(proxy_start(&px, B.port), 0);
+    static peer pub;
+    peer_init(&pub, MQTTS_V5, px.port, "", true);
+    pub.out_alias_count = aliases ? 4 : 0;
+    connect_ok(&pub);
+    int before = sub->messages[0];
+    uint64_t up0 = proxy_get_stats(&px).bytes_up;
+    for (int i = 0; i < count; i++) {
+        mqtts_publish m = message(topic, "21.5", 0, false);
+        assert_int_equal(mqtts_client_publish_wait(&pub.c, &m, 3000), MQTTS_OK);
+    }
+    RUN_UNTIL(sub->messages[0] - before >= count, 3000, sub, &pub);
+    if (sub->messages[0] - before != count)
+        fail_msg("aliases %d: %d of %d messages arrived", aliases, sub->messages[0] - before,
+                 count);
+    assert_string_equal(sub->last_topic, topic);
+    size_t sent = (size_t)(proxy_get_stats(&px).bytes_up - up0);
+    mqtts_client_disconnect(&pub.c, 1000);
+    proxy_stop(&px);
+    return sent;
+}
+
+static void test_client_topic_alias_out_v5(void **state)
+{
+    (void)state;
+    static peer sub;
+    peer_init(&sub, MQTTS_V5, B.port, "", true);
+    connect_ok(&sub);
+    subscribe(&sub, "sensors/#", 0);
+    size_t plain = alias_run(false, 20, &sub);
+    size_t aliased = alias_run(true, 20, &sub);
+    /* 19 of the 20 packets drop the 52-byte topic and add a 3-byte alias;
+     * the first adds the alias to its topic. */
+    assert_int_equal(plain - aliased, 19 * (52 - 3) - 3);
+    mqtts_client_disconnect(&sub.c, 1000);
+}
+
 static void test_client_no_heap_10000_messages(void **state)
 {
     (void)state;
@@ -463,6 +608,9 @@ int main(void)
         cmocka_unit_test(test_client_reconnect_backoff_and_resend),
         cmocka_unit_test(test_client_backoff_does_not_spin),
         cmocka_unit_test(test_client_no_heap_10000_messages),
+        cmocka_unit_test(test_client_request_response_v5),
+        cmocka_unit_test(test_client_request_response_v311),
+        cmocka_unit_test(test_client_topic_alias_out_v5),
     };
     return cmocka_run_group_tests(tests, broker_up, broker_down);
 }

@@ -1888,6 +1888,169 @@ static void test_session_incoming_malformed_after_tx_peek_v5(void **state)
 /* ------------------------------------------------------------------ */
 /* the store ring: 10,000 QoS 1 round trips through 4 KB and 16 slots */
 
+/* Outgoing topic aliases (v5): QoS 0 only, as many as the broker allows and
+ * the caller gave slots for; an alias is set up by a packet that carries the
+ * topic, then used alone; QoS 0 packets still queued with an alias when the
+ * connection drops are dropped, and the next connection starts afresh. */
+static void test_session_topic_alias_out_v5(void **state)
+{
+    (void)state;
+    static uint8_t out_alias[3 * 24];
+    fx *f = fx_new(MQTTS_V5);
+    f->mem.out_alias_text = out_alias;
+    f->mem.out_alias_count = 3;
+    f->mem.out_alias_slot_size = 24;
+    fx_init(f);
+    const uint8_t tam2[] = {0x22, 0x00, 0x02}; /* Topic Alias Maximum 2 */
+    go_online_props(f, false, tam2, sizeof tam2);
+    drain(f);
+    assert_int_equal(publish(f, "a/b", "1", 0), 0);
+    assert_int_equal(publish(f, "a/b", "2", 0), 0);
+    assert_int_equal(publish(f, "c", "3", 0), 0);
+    assert_int_equal(publish(f, "d", "4", 0), 0); /* no alias left: the topic in full */
+    uint16_t id = publish(f, "a/b", "5", 1);        /* QoS 1: never an alias */
+    assert_int_equal(publish(f, "c", "6", 0), 0);
+    drain(f);
+    /* topic "a/b", properties: Topic Alias (0x23) 1 */
+    const uint8_t p1[] = {0x30, 0x0A, 0x00, 0x03, 'a', '/', 'b', 0x03, 0x23, 0x00, 0x01, '1'};
+    /* empty topic, Topic Alias 1 */
+    const uint8_t p2[] = {0x30, 0x07, 0x00, 0x00, 0x03, 0x23, 0x00, 0x01, '2'};
+    const uint8_t p3[] = {0x30, 0x08, 0x00, 0x01, 'c', 0x03, 0x23, 0x00, 0x02, '3'};
+    const uint8_t p4[] = {0x30, 0x05, 0x00, 0x01, 'd', 0x00, '4'};
+    const uint8_t p5[] = {0x32, 0x09, 0x00, 0x03, 'a', '/', 'b', (uint8_t)(id >> 8), (uint8_t)id,
+                          0x00, '5'};
+    const uint8_t p6[] = {0x30, 0x07, 0x00, 0x00, 0x03, 0x23, 0x00, 0x02, '6'};
+    expect_bytes(f, p1, sizeof p1);
+    expect_bytes(f, p2, sizeof p2);
+    expect_bytes(f, p3, sizeof p3);
+    expect_bytes(f, p4, sizeof p4);
+    expect_bytes(f, p5, sizeof p5);
+    expect_bytes(f, p6, sizeof p6);
+    expect_no_more(f);
+    feed_ack(f, MQTTS_PUBACK, id, 0);
+
+    /* Queued, not sent, then the link drops: the aliased packet is dropped;
+     * the one with its topic in full is kept and sent next time. */
+    assert_int_equal(publish(f, "a/b", "7", 0), 0);
+    assert_int_equal(publish(f, "d", "8", 0), 0);
+    mqtts_session_lost(&f->s, MQTTS_ERR_CLOSED, f->now);
+    f->now += 100000;
+    const uint8_t tam1[] = {0x22, 0x00, 0x01};
+    go_online_props(f, false, tam1, sizeof tam1);
+    drain(f);
+    expect_bytes(f, p4, sizeof p4 - 1);
+    assert_int_equal(f->out[f->rd++], '8');
+    expect_no_more(f);
+    /* Aliases start again from 1, up to the new maximum (1). */
+    assert_int_equal(publish(f, "c", "9", 0), 0);
+    assert_int_equal(publish(f, "a/b", "A", 0), 0);
+    drain(f);
+    const uint8_t p9[] = {0x30, 0x08, 0x00, 0x01, 'c', 0x03, 0x23, 0x00, 0x01, '9'};
+    const uint8_t pA[] = {0x30, 0x07, 0x00, 0x03, 'a', '/', 'b', 0x00, 'A'};
+    expect_bytes(f, p9, sizeof p9);
+    expect_bytes(f, pA, sizeof pA);
+    expect_no_more(f);
+}
+
+/* No Topic Alias Maximum from the broker (it takes none), or 3.1.1: no alias. */
+static void test_session_topic_alias_out_not_allowed(void **state)
+{
+    (void)state;
+    static uint8_t out_alias[2 * 24];
+    mqtts_version v;
+    FOR_EACH_VERSION(v)
+    {
+        fx *f = fx_new(v);
+        f->mem.out_alias_text = out_alias;
+        f->mem.out_alias_count = 2;
+        f->mem.out_alias_slot_size = 24;
+        fx_init(f);
+        go_online(f);
+        drain(f);
+        assert_int_equal(publish(f, "a/b", "1", 0), 0);
+        assert_int_equal(publish(f, "a/b", "2", 0), 0);
+        drain(f);
+        for (int i = 0; i < 2; i++) {
+            cpkt k;
+            cpub o;
+            expect_pkt(f, &k, MQTTS_PUBLISH);
+            parse_pub(f, &k, &o);
+            assert_int_equal(o.topic_len, 3);
+            if (v == MQTTS_V5)
+                assert_int_equal(k.body[5], 0x00); /* property length 0 */
+        }
+        expect_no_more(f);
+    }
+}
+
+/* Published, then disconnected at once: the PUBLISH packets leave before
+ * the DISCONNECT (as far as the window allows); a QoS 1 one held back by
+ * Receive Maximum stays stored. */
+static void test_session_disconnect_after_publish_v5(void **state)
+{
+    (void)state;
+    fx *f = fx_new(MQTTS_V5);
+    fx_init(f);
+    const uint8_t rm1[] = {0x21, 0x00, 0x01}; /* Receive Maximum 1 */
+    go_online_props(f, false, rm1, sizeof rm1);
+    drain(f);
+    assert_int_equal(publish(f, "a", "0", 0), 0);
+    uint16_t id1 = publish(f, "a", "1", 1);
+    uint16_t id2 = publish(f, "a", "2", 1);
+    assert_int_equal(mqtts_session_disconnect(&f->s, 0), MQTTS_OK);
+    assert_int_equal(mqtts_session_publish(&f->s, &(mqtts_publish){.topic = mqtts_cstr("a")}, NULL),
+                     MQTTS_ERR_NOT_CONNECTED);
+    drain(f);
+    expect_pub(f, 0, 0, false, "0");
+    expect_pub(f, 1, id1, false, "1");
+    const uint8_t disconnect[] = {0xE0, 0x00};
+    expect_bytes(f, disconnect, sizeof disconnect);
+    expect_no_more(f);
+    assert_int_equal(mqtts_session_pending(&f->s), 2);
+    (void)id2;
+    mqtts_session_lost(&f->s, MQTTS_ERR_CLOSED, f->now);
+    assert_int_equal(mqtts_session_state_of(&f->s), MQTTS_STATE_IDLE);
+    assert_int_equal(mqtts_session_pending(&f->s), 2); /* kept for a later session */
+}
+
+/* Packet identifiers wrap round 65535 and skip one still in use: a message
+ * never acknowledged keeps its id while 70,000 SUBSCRIBE packets (which
+ * take ids too, without a store slot) come and go. v3.1.1 SUBACK bytes. */
+static void test_session_packet_id_wrap_skips_in_use(void **state)
+{
+    (void)state;
+    fx *f = fx_new(MQTTS_V311);
+    fx_init(f);
+    go_online(f);
+    drain(f);
+    uint16_t held = publish(f, "a", "held", 1);
+    drain(f);
+    mqtts_subscription sub;
+    memset(&sub, 0, sizeof sub);
+    sub.filter = mqtts_cstr("s");
+    uint16_t prev = held;
+    int wrapped = 0;
+    for (int i = 0; i < 70000; i++) {
+        uint16_t id = 0;
+        assert_int_equal(mqtts_session_subscribe(&f->s, &sub, 1, NULL, &id), MQTTS_OK);
+        assert_int_not_equal(id, held);
+        assert_int_not_equal(id, 0);
+        if (id < prev)
+            wrapped++;
+        prev = id;
+        drain(f);
+        f->rd = f->out_len = 0;
+        const uint8_t suback[] = {0x90, 0x03, (uint8_t)(id >> 8), (uint8_t)id, 0x00};
+        feed_ok(f, suback, sizeof suback);
+        f->nev = 0;
+    }
+    assert_int_equal(wrapped, 1);
+    /* The held message is still there and completes normally. */
+    assert_int_equal(mqtts_session_pending(&f->s), 1);
+    feed_ack(f, MQTTS_PUBACK, held, 0);
+    assert_int_equal(mqtts_session_pending(&f->s), 0);
+}
+
 static void test_session_store_ring_10000(void **state)
 {
     (void)state;
@@ -2004,6 +2167,10 @@ int main(void)
         cmocka_unit_test(test_session_pending_counts_qos12_only),
         cmocka_unit_test(test_session_incoming_malformed_after_tx_peek_v5),
         cmocka_unit_test(test_session_store_ring_10000),
+        cmocka_unit_test(test_session_topic_alias_out_v5),
+        cmocka_unit_test(test_session_packet_id_wrap_skips_in_use),
+        cmocka_unit_test(test_session_disconnect_after_publish_v5),
+        cmocka_unit_test(test_session_topic_alias_out_not_allowed),
     };
     return cmocka_run_group_tests_name("session", tests, NULL, NULL);
 }
