@@ -85,6 +85,8 @@ typedef enum mqtts_err {
     MQTTS_ERR_QUEUE_FULL = -123,      /* no room in the store (or tx) now; retry later */
     MQTTS_ERR_BROKER_LIMIT = -124,    /* above the broker's Maximum QoS, or retain where it has none */
     MQTTS_ERR_NOT_A_REQUEST = -125,   /* a reply to a message that asked for none */
+    MQTTS_ERR_TLS_REQUIRED = -126,    /* the server answered CONNECT with TLS: a TLS port */
+    MQTTS_ERR_NO_CONNACK = -127,      /* closed after CONNECT without a word */
 } mqtts_err;
 
 /* A short, stable, human-readable name for an error ("varint longer than

@@ -184,6 +184,7 @@ typedef struct mqtts_session {
     bool broker_disconnected;  /* DISCONNECTED already reported for this loss */
     bool tx_from_store;        /* the last tx_buf() handed out store bytes */
     bool closing;              /* the application asked to disconnect */
+    bool rx_any;               /* a byte has come on this connection */
     bool disconnect_due;       /* DISCONNECT goes once the queued PUBLISHes have */
     uint8_t disconnect_reason;
     uint8_t broker_max_qos;
@@ -223,8 +224,10 @@ mqtts_err mqtts_session_connected(mqtts_session *s, uint32_t now_ms);
 /* The transport failed or closed (err says how): forget partial packets,
  * report DISCONNECTED, and schedule a reconnect unless told not to. Called
  * when a connection attempt fails before mqtts_session_connected(), it only
- * schedules the next attempt (with a longer delay). */
-void mqtts_session_lost(mqtts_session *s, mqtts_err err, uint32_t now_ms);
+ * schedules the next attempt (with a longer delay). Returns the error as
+ * reported in the DISCONNECTED event: err, except that a connection closed
+ * after CONNECT without a byte of answer is MQTTS_ERR_NO_CONNACK. */
+mqtts_err mqtts_session_lost(mqtts_session *s, mqtts_err err, uint32_t now_ms);
 
 uint8_t *mqtts_session_rx_buf(mqtts_session *s, size_t *cap);
 /* n bytes were written at rx_buf. Returns MQTTS_OK, or the error that made

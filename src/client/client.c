@@ -59,8 +59,7 @@ static void drop(mqtts_client *c, mqtts_err why)
         c->transport.close(c->transport.ctx);
     c->transport_up = false;
     c->connected = false;
-    c->last_error = why;
-    mqtts_session_lost(&c->session, why, c->cfg->now_ms());
+    c->last_error = mqtts_session_lost(&c->session, why, c->cfg->now_ms());
 }
 
 mqtts_err mqtts_client_connect(mqtts_client *c)
@@ -167,6 +166,7 @@ mqtts_err mqtts_client_loop(mqtts_client *c, uint32_t timeout_ms)
     if (e != MQTTS_OK) {
         (void)flush(c); /* a DISCONNECT with the reason, when the engine queued one */
         drop(c, e);
+        e = c->last_error; /* as the engine explained it */
     }
     return e;
 }

@@ -68,6 +68,10 @@ const char *mqtts_strerror(mqtts_err err)
     case MQTTS_ERR_QUEUE_FULL: return "queue full";
     case MQTTS_ERR_BROKER_LIMIT: return "not allowed by the broker";
     case MQTTS_ERR_NOT_A_REQUEST: return "the message is not a request (no response topic)";
+    case MQTTS_ERR_TLS_REQUIRED:
+        return "the server answered with TLS: this port needs a TLS connection (mqtts://, usually port 8883)";
+    case MQTTS_ERR_NO_CONNACK:
+        return "the server closed the connection without answering CONNECT (a TLS-only port? an MQTT version it does not accept?)";
     }
     return "unknown error";
 }

@@ -328,6 +328,7 @@ mqtts_err mqtts_session_connected(mqtts_session *s, uint32_t now_ms)
     s->tx_from_store = false;
     s->run_sent = 0;
     s->disconnect_due = false;
+    s->rx_any = false;
     s->ping_outstanding = false;
     s->broker_disconnected = false;
     s->broker_receive_max = 65535;
@@ -355,8 +356,13 @@ mqtts_err mqtts_session_connected(mqtts_session *s, uint32_t now_ms)
     return tx_encode(s, enc_connect, NULL);
 }
 
-void mqtts_session_lost(mqtts_session *s, mqtts_err err, uint32_t now_ms)
+mqtts_err mqtts_session_lost(mqtts_session *s, mqtts_err err, uint32_t now_ms)
 {
+    /* Closed after CONNECT with not one byte of answer: say so, with the
+     * likely causes, rather than a bare "connection closed" (a TLS-only
+     * port resets a plain connection without a word). */
+    if (s->state == MQTTS_STATE_CONNECTING && !s->rx_any && err == MQTTS_ERR_CLOSED)
+        err = MQTTS_ERR_NO_CONNACK;
     /* From IDLE or BACKOFF this is a connection attempt that failed before
      * CONNECT: nothing to report but the next delay. */
     bool was_up = s->state == MQTTS_STATE_CONNECTING || s->state == MQTTS_STATE_CONNECTED ||
@@ -378,7 +384,7 @@ void mqtts_session_lost(mqtts_session *s, mqtts_err err, uint32_t now_ms)
     s->broker_disconnected = false;
     if (by_user || s->cfg->no_reconnect) {
         s->state = MQTTS_STATE_IDLE;
-        return;
+        return err;
     }
     uint32_t lo = s->cfg->reconnect_min_ms ? s->cfg->reconnect_min_ms : 1000;
     uint32_t hi = s->cfg->reconnect_max_ms ? s->cfg->reconnect_max_ms : 60000;
@@ -393,6 +399,7 @@ void mqtts_session_lost(mqtts_session *s, mqtts_err err, uint32_t now_ms)
     ev.type = MQTTS_EV_RECONNECTING;
     ev.delay_ms = delay;
     emit(s, &ev);
+    return err;
 }
 
 bool mqtts_session_should_connect(const mqtts_session *s, uint32_t now_ms)
@@ -996,6 +1003,17 @@ uint8_t *mqtts_session_rx_buf(mqtts_session *s, size_t *cap)
 mqtts_err mqtts_session_rx_done(mqtts_session *s, size_t n, uint32_t now_ms)
 {
     (void)now_ms;
+    /* A TLS record (alert 0x15, handshake 0x16) where the CONNACK should be:
+     * a plain connection to a TLS port. MQTT servers never send these types
+     * (CONNECT). */
+    if (s->state == MQTTS_STATE_CONNECTING && !s->rx_any && n > 0 &&
+        (s->mem.rx[0] == 0x15u || s->mem.rx[0] == 0x16u)) {
+        s->rx_any = true;
+        s->state = MQTTS_STATE_DISCONNECTING;
+        return MQTTS_ERR_TLS_REQUIRED;
+    }
+    if (n > 0)
+        s->rx_any = true;
     s->rx_len += (uint32_t)n;
     size_t pos = 0;
     mqtts_err e = MQTTS_OK;

@@ -566,6 +566,44 @@ static void test_client_topic_alias_out_v5(void **state)
     mqtts_client_disconnect(&sub.c, 1000);
 }
 
+/* A plain MQTT client on a TLS port (mosquitto with a certificate made now
+ * by openssl): the broker resets the connection without a byte, and the
+ * client says that, with the likely cause, instead of "connection closed". */
+static void test_client_plain_on_tls_port(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mqtts-tlsport-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+             "-keyout %s/key.pem -out %s/cert.pem -days 2 -subj /CN=localhost "
+             ">/dev/null 2>&1",
+             dir, dir);
+    assert_int_equal(system(cmd), 0);
+    char extra[512];
+    snprintf(extra, sizeof extra,
+             "listener @PORT1@ 127.0.0.1\ncertfile %s/cert.pem\nkeyfile %s/key.pem\n", dir, dir);
+    broker tb;
+    broker_options o;
+    memset(&o, 0, sizeof o);
+    o.extra_ports = 1;
+    o.extra_config = extra;
+    if (broker_start(&tb, &o) != 0)
+        fail_msg("broker: %s", tb.error);
+    static peer p;
+    peer_init(&p, MQTTS_V311, tb.extra_port[0], "", true);
+    p.cfg.session.no_reconnect = true;
+    peer_start(&p);
+    mqtts_err e = mqtts_client_connect_wait(&p.c, 3000);
+    assert_int_equal(e, MQTTS_ERR_NO_CONNACK);
+    assert_int_equal(p.last_disconnect_err, MQTTS_ERR_NO_CONNACK);
+    assert_non_null(strstr(mqtts_strerror(e), "TLS"));
+    broker_stop(&tb);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_client_no_heap_10000_messages(void **state)
 {
     (void)state;
@@ -611,6 +649,7 @@ int main(void)
         cmocka_unit_test(test_client_request_response_v5),
         cmocka_unit_test(test_client_request_response_v311),
         cmocka_unit_test(test_client_topic_alias_out_v5),
+        cmocka_unit_test(test_client_plain_on_tls_port),
     };
     return cmocka_run_group_tests(tests, broker_up, broker_down);
 }

@@ -2051,6 +2051,41 @@ static void test_session_packet_id_wrap_skips_in_use(void **state)
     assert_int_equal(mqtts_session_pending(&f->s), 0);
 }
 
+/* A plain connection to a TLS port: a TLS alert where the CONNACK should be
+ * is named for what it is; a connection closed without a byte after CONNECT
+ * is MQTTS_ERR_NO_CONNACK, not a bare "closed". */
+static void test_session_tls_port_detected(void **state)
+{
+    (void)state;
+    mqtts_version v;
+    FOR_EACH_VERSION(v)
+    {
+        fx *f = fx_new(v);
+        f->cfg.no_reconnect = true;
+        fx_init(f);
+        assert_int_equal(mqtts_session_connected(&f->s, f->now), MQTTS_OK);
+        drain(f);
+        const uint8_t alert[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46};
+        assert_int_equal(feed(f, alert, sizeof alert), MQTTS_ERR_TLS_REQUIRED);
+        assert_int_equal(mqtts_session_lost(&f->s, MQTTS_ERR_TLS_REQUIRED, f->now),
+                         MQTTS_ERR_TLS_REQUIRED);
+        assert_int_equal(last_ev(f)->type, MQTTS_EV_DISCONNECTED);
+        assert_int_equal(last_ev(f)->err, MQTTS_ERR_TLS_REQUIRED);
+
+        fx_init(f);
+        assert_int_equal(mqtts_session_connected(&f->s, f->now), MQTTS_OK);
+        drain(f);
+        assert_int_equal(mqtts_session_lost(&f->s, MQTTS_ERR_CLOSED, f->now),
+                         MQTTS_ERR_NO_CONNACK);
+        assert_int_equal(last_ev(f)->err, MQTTS_ERR_NO_CONNACK);
+
+        /* Once the broker has said something, a close is just a close. */
+        fx_init(f);
+        go_online(f);
+        assert_int_equal(mqtts_session_lost(&f->s, MQTTS_ERR_CLOSED, f->now), MQTTS_ERR_CLOSED);
+    }
+}
+
 static void test_session_store_ring_10000(void **state)
 {
     (void)state;
@@ -2168,6 +2203,7 @@ int main(void)
         cmocka_unit_test(test_session_incoming_malformed_after_tx_peek_v5),
         cmocka_unit_test(test_session_store_ring_10000),
         cmocka_unit_test(test_session_topic_alias_out_v5),
+        cmocka_unit_test(test_session_tls_port_detected),
         cmocka_unit_test(test_session_packet_id_wrap_skips_in_use),
         cmocka_unit_test(test_session_disconnect_after_publish_v5),
         cmocka_unit_test(test_session_topic_alias_out_not_allowed),
