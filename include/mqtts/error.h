@@ -87,6 +87,27 @@ typedef enum mqtts_err {
     MQTTS_ERR_NOT_A_REQUEST = -125,   /* a reply to a message that asked for none */
     MQTTS_ERR_TLS_REQUIRED = -126,    /* the server answered CONNECT with TLS: a TLS port */
     MQTTS_ERR_NO_CONNACK = -127,      /* closed after CONNECT without a word */
+
+    /* TLS (-140 .. -159): src/tls; mqtts_tls_error_detail() in tls.h names
+     * the facts of each failure and what to do. */
+    MQTTS_ERR_TLS_UNTRUSTED = -140,       /* the server's chain leads to no trusted root */
+    MQTTS_ERR_TLS_NAME_MISMATCH = -141,   /* the certificate is for other names */
+    MQTTS_ERR_TLS_EXPIRED = -142,         /* a certificate of the chain has expired */
+    MQTTS_ERR_TLS_NOT_YET_VALID = -143,   /* a certificate of the chain is not valid yet */
+    MQTTS_ERR_TLS_CLOCK_NOT_SET = -144,   /* the wall clock reads before the build date */
+    MQTTS_ERR_TLS_ALERT = -145,           /* the server ended the handshake with an alert */
+    MQTTS_ERR_TLS_NOT_TLS = -146,         /* the server did not answer in TLS (plain MQTT?) */
+    MQTTS_ERR_TLS_PIN_MISMATCH = -147,    /* no key of the chain matches a pin */
+    MQTTS_ERR_TLS_CA_FILE = -148,         /* a CA file, directory or buffer cannot be read */
+    MQTTS_ERR_TLS_CERT_FILE = -149,       /* the client certificate cannot be read */
+    MQTTS_ERR_TLS_KEY_FILE = -150,        /* the client key cannot be read or does not match */
+    MQTTS_ERR_TLS_KEY_PASSWORD = -151,    /* the key is encrypted: password missing or wrong */
+    MQTTS_ERR_TLS_CLIENT_CERT_REQUIRED = -152, /* the server wants a client certificate */
+    MQTTS_ERR_TLS_CLIENT_CERT_REJECTED = -153, /* the server refused the client certificate */
+    MQTTS_ERR_TLS_BAD_CERT = -154,        /* unusable server certificate (key usage, weak key) */
+    MQTTS_ERR_TLS_HANDSHAKE = -155,       /* any other handshake failure */
+    MQTTS_ERR_TLS_SETUP = -156,           /* mbedTLS could not be set up (memory, entropy) */
+    MQTTS_ERR_TLS_PROTOCOL = -157,        /* a bad record after the handshake */
 } mqtts_err;
 
 /* A short, stable, human-readable name for an error ("varint longer than

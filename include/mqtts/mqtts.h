@@ -8,6 +8,7 @@
 #include "mqtts/config.h"
 #include "mqtts/error.h"
 #include "mqtts/packet.h"
+#include "mqtts/tls.h" /* declarations only: link mqtts::tls to use them */
 #include "mqtts/version.h"
 
 #endif

@@ -67,6 +67,25 @@ const char *mqtts_strerror(mqtts_err err)
     case MQTTS_ERR_BROKER_DISCONNECT: return "broker sent DISCONNECT";
     case MQTTS_ERR_QUEUE_FULL: return "queue full";
     case MQTTS_ERR_BROKER_LIMIT: return "not allowed by the broker";
+    /* TLS (src/tls; the detail is in mqtts_tls_error_detail()). */
+    case MQTTS_ERR_TLS_UNTRUSTED: return "TLS: server certificate not trusted";
+    case MQTTS_ERR_TLS_NAME_MISMATCH: return "TLS: certificate is for another name";
+    case MQTTS_ERR_TLS_EXPIRED: return "TLS: certificate expired";
+    case MQTTS_ERR_TLS_NOT_YET_VALID: return "TLS: certificate not yet valid";
+    case MQTTS_ERR_TLS_CLOCK_NOT_SET: return "TLS: clock not set";
+    case MQTTS_ERR_TLS_ALERT: return "TLS: alert from server";
+    case MQTTS_ERR_TLS_NOT_TLS: return "TLS: server does not speak TLS";
+    case MQTTS_ERR_TLS_PIN_MISMATCH: return "TLS: public key pin mismatch";
+    case MQTTS_ERR_TLS_CA_FILE: return "TLS: cannot read CA certificates";
+    case MQTTS_ERR_TLS_CERT_FILE: return "TLS: cannot read client certificate";
+    case MQTTS_ERR_TLS_KEY_FILE: return "TLS: cannot read client key";
+    case MQTTS_ERR_TLS_KEY_PASSWORD: return "TLS: key password missing or wrong";
+    case MQTTS_ERR_TLS_CLIENT_CERT_REQUIRED: return "TLS: client certificate required";
+    case MQTTS_ERR_TLS_CLIENT_CERT_REJECTED: return "TLS: client certificate rejected";
+    case MQTTS_ERR_TLS_BAD_CERT: return "TLS: unusable server certificate";
+    case MQTTS_ERR_TLS_HANDSHAKE: return "TLS handshake failed";
+    case MQTTS_ERR_TLS_SETUP: return "TLS set-up failed";
+    case MQTTS_ERR_TLS_PROTOCOL: return "TLS protocol error";
     case MQTTS_ERR_NOT_A_REQUEST: return "the message is not a request (no response topic)";
     case MQTTS_ERR_TLS_REQUIRED:
         return "the server answered with TLS: this port needs a TLS connection (mqtts://, usually port 8883)";

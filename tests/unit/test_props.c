@@ -848,6 +848,25 @@ static const mqtts_err ALL_ERRS[] = {
     MQTTS_ERR_NOT_A_REQUEST,
     MQTTS_ERR_TLS_REQUIRED,
     MQTTS_ERR_NO_CONNACK,
+    /* TLS (issue 4) */
+    MQTTS_ERR_TLS_UNTRUSTED,
+    MQTTS_ERR_TLS_NAME_MISMATCH,
+    MQTTS_ERR_TLS_EXPIRED,
+    MQTTS_ERR_TLS_NOT_YET_VALID,
+    MQTTS_ERR_TLS_CLOCK_NOT_SET,
+    MQTTS_ERR_TLS_ALERT,
+    MQTTS_ERR_TLS_NOT_TLS,
+    MQTTS_ERR_TLS_PIN_MISMATCH,
+    MQTTS_ERR_TLS_CA_FILE,
+    MQTTS_ERR_TLS_CERT_FILE,
+    MQTTS_ERR_TLS_KEY_FILE,
+    MQTTS_ERR_TLS_KEY_PASSWORD,
+    MQTTS_ERR_TLS_CLIENT_CERT_REQUIRED,
+    MQTTS_ERR_TLS_CLIENT_CERT_REJECTED,
+    MQTTS_ERR_TLS_BAD_CERT,
+    MQTTS_ERR_TLS_HANDSHAKE,
+    MQTTS_ERR_TLS_SETUP,
+    MQTTS_ERR_TLS_PROTOCOL,
 };
 
 static bool is_defined_err(int v)
@@ -862,7 +881,7 @@ static bool is_defined_err(int v)
 static void test_strerror_numbers_stable(void **state)
 {
     (void)state;
-    assert_int_equal(ARRAY_LEN(ALL_ERRS), 55);
+    assert_int_equal(ARRAY_LEN(ALL_ERRS), 55 + 18 /* TLS */);
     assert_int_equal(MQTTS_OK, 0);
     assert_int_equal(MQTTS_NEED_MORE, 1);
     for (size_t i = 2; i < ARRAY_LEN(ALL_ERRS); i++)
