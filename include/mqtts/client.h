@@ -52,6 +52,7 @@ typedef struct mqtts_client {
     size_t broker_index;
     bool transport_up;
     bool connected;          /* CONNACK accepted on the current connection */
+    bool accepted;           /* ... and it stays set after the loss (failover) */
     bool refused;            /* the last CONNACK refused us */
     uint8_t last_reason;     /* of the last refusal or broker DISCONNECT */
     mqtts_err last_error;    /* why the last connection ended */

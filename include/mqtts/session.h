@@ -76,7 +76,11 @@ typedef enum mqtts_event_type {
     MQTTS_EV_CONNECTED,     /* CONNACK accepted: session_present, props */
     MQTTS_EV_CONNECT_REFUSED, /* CONNACK refused: reason (named by mqtts_reason_name) */
     MQTTS_EV_MESSAGE,       /* a PUBLISH for the application: message */
-    MQTTS_EV_DELIVERED,     /* our QoS 1/2 PUBLISH acknowledged: packet_id, reason */
+    MQTTS_EV_DELIVERED,     /* our QoS 1/2 PUBLISH acknowledged: packet_id, reason.
+                             * err != MQTTS_OK: a stored PUBLISH dropped unsent
+                             * because a new CONNACK forbids it (err
+                             * PACKET_TOO_LARGE or BROKER_LIMIT, reason says
+                             * which limit; packet_id 0 for QoS 0) */
     MQTTS_EV_SUBACK,        /* packet_id, reasons (one per filter), props */
     MQTTS_EV_UNSUBACK,      /* packet_id, reasons (v5; empty in 3.1.1), props */
     MQTTS_EV_DISCONNECTED,  /* err says why; reason/props when the broker sent DISCONNECT */

@@ -11,6 +11,7 @@ static void on_event(void *user, const mqtts_event *ev)
     switch (ev->type) {
     case MQTTS_EV_CONNECTED:
         c->connected = true;
+        c->accepted = true;
         c->refused = false;
         break;
     case MQTTS_EV_CONNECT_REFUSED:
@@ -55,6 +56,10 @@ mqtts_err mqtts_client_init(mqtts_client *c, const mqtts_client_config *cfg,
  * schedule what comes next. */
 static void drop(mqtts_client *c, mqtts_err why)
 {
+    /* An attempt that never got an accepted CONNACK (reset, silence,
+     * refusal) moves on to the next address too, not only a failed dial. */
+    if (c->transport_up && !c->accepted && why != MQTTS_OK)
+        c->broker_index = (c->broker_index + 1) % c->cfg->broker_count;
     if (c->transport_up)
         c->transport.close(c->transport.ctx);
     c->transport_up = false;
@@ -69,6 +74,7 @@ mqtts_err mqtts_client_connect(mqtts_client *c)
     if (c->transport_up)
         drop(c, MQTTS_OK);
     c->refused = false;
+    c->accepted = false;
     mqtts_err e = c->transport.connect(c->transport.ctx, b->host, b->port, timeout);
     if (e != MQTTS_OK) {
         /* Next time, the next address (failover). */

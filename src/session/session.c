@@ -759,12 +759,48 @@ static void delivered(mqtts_session *s, mqtts_session_slot *sl, uint8_t reason,
     emit(s, &ev);
 }
 
+/* What this CONNACK forbids of a PUBLISH stored before it came (queued
+ * offline, or sent to an earlier broker): over its Maximum Packet Size,
+ * above its Maximum QoS, retained where it has no retain [MQTT-3.2.2-15,
+ * -11, -14]. Sending it would only get us disconnected, every time. */
+static uint8_t forbidden_by_broker(const mqtts_session *s, const mqtts_session_slot *sl)
+{
+    if (s->broker_max_packet && sl->len > s->broker_max_packet)
+        return MQTTS_RC_PACKET_TOO_LARGE;
+    if (sl->qos > s->broker_max_qos)
+        return MQTTS_RC_QOS_NOT_SUPPORTED;
+    if ((s->mem.store[sl->off] & 0x01u) && !s->broker_retain)
+        return MQTTS_RC_RETAIN_NOT_SUPPORTED;
+    return 0;
+}
+
+/* A stored PUBLISH that cannot be sent to this broker: dropped, and the
+ * application told (a DELIVERED event with err set; packet_id 0 for QoS 0). */
+static void undeliverable(mqtts_session *s, mqtts_session_slot *sl, uint8_t reason)
+{
+    sl->state = SLOT_DONE;
+    mqtts_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = MQTTS_EV_DELIVERED;
+    ev.err = reason == MQTTS_RC_PACKET_TOO_LARGE ? MQTTS_ERR_PACKET_TOO_LARGE
+                                                 : MQTTS_ERR_BROKER_LIMIT;
+    ev.packet_id = sl->qos ? sl->packet_id : 0;
+    ev.reason = reason;
+    emit(s, &ev);
+}
+
 /* Requeue what the last connection left unacknowledged (section 4.4). */
 static void resume_store(mqtts_session *s)
 {
     s->inflight = 0;
     for (uint16_t i = 0; i < s->slot_used; i++) {
         mqtts_session_slot *sl = slot_at(s, i);
+        uint8_t no = 0;
+        if ((sl->state == SLOT_SENT || sl->state == SLOT_QUEUED) &&
+            (no = forbidden_by_broker(s, sl)) != 0) {
+            undeliverable(s, sl, no);
+            continue;
+        }
         if (sl->state == SLOT_SENT) {
             sl->state = SLOT_QUEUED;
             /* DUP when the broker may have it; a new session has never seen

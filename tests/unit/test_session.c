@@ -2086,6 +2086,56 @@ static void test_session_tls_port_detected(void **state)
     }
 }
 
+/* Stored before the CONNACK and forbidden by it (Maximum Packet Size,
+ * Maximum QoS, Retain Available): dropped unsent with a DELIVERED event
+ * that carries the error, while the allowed ones go out in order. */
+static void test_session_offline_queue_checked_against_connack_v5(void **state)
+{
+    (void)state;
+    fx *f = fx_new(MQTTS_V5);
+    f->cfg.offline_qos0 = MQTTS_QOS0_QUEUE;
+    fx_init(f);
+    uint16_t ok1 = publish(f, "a", "ok", 1);
+    static const char big[] = "0123456789012345678901234567890123456789"; /* > 30 bytes */
+    uint16_t too_big = publish(f, "a", big, 1);
+    uint16_t q2 = publish(f, "a", "q2", 2);
+    mqtts_publish r = pub("a", "r", 1);
+    r.retain = true;
+    uint16_t ret = 0;
+    assert_int_equal(mqtts_session_publish(&f->s, &r, &ret), MQTTS_OK);
+    assert_int_equal(publish(f, "a", big, 0), 0);
+    assert_int_equal(mqtts_session_pending(&f->s), 4);
+    /* Maximum Packet Size 30, Maximum QoS 1, Retain Available 0 */
+    const uint8_t props[] = {0x27, 0x00, 0x00, 0x00, 0x1E, 0x24, 0x01, 0x25, 0x00};
+    assert_int_equal(mqtts_session_connected(&f->s, f->now), MQTTS_OK);
+    drain(f);
+    cpkt k;
+    expect_pkt(f, &k, MQTTS_CONNECT);
+    uint8_t b[64];
+    feed_ok(f, b, connack(f, b, false, 0, props, sizeof props));
+    /* four drops, then CONNECTED */
+    assert_int_equal(f->nev, 5);
+    assert_int_equal(f->ev[4].type, MQTTS_EV_CONNECTED);
+    const struct {
+        uint16_t id;
+        mqtts_err err;
+        uint8_t reason;
+    } want[] = {{too_big, MQTTS_ERR_PACKET_TOO_LARGE, 0x95},
+                {q2, MQTTS_ERR_BROKER_LIMIT, 0x9B},
+                {ret, MQTTS_ERR_BROKER_LIMIT, 0x9A},
+                {0, MQTTS_ERR_PACKET_TOO_LARGE, 0x95}};
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(f->ev[i].type, MQTTS_EV_DELIVERED);
+        assert_int_equal(f->ev[i].packet_id, want[i].id);
+        assert_int_equal(f->ev[i].err, want[i].err);
+        assert_int_equal(f->ev[i].reason, want[i].reason);
+    }
+    drain(f);
+    expect_pub(f, 1, ok1, false, "ok");
+    expect_no_more(f);
+    assert_int_equal(mqtts_session_pending(&f->s), 1);
+}
+
 static void test_session_store_ring_10000(void **state)
 {
     (void)state;
@@ -2203,6 +2253,7 @@ int main(void)
         cmocka_unit_test(test_session_incoming_malformed_after_tx_peek_v5),
         cmocka_unit_test(test_session_store_ring_10000),
         cmocka_unit_test(test_session_topic_alias_out_v5),
+        cmocka_unit_test(test_session_offline_queue_checked_against_connack_v5),
         cmocka_unit_test(test_session_tls_port_detected),
         cmocka_unit_test(test_session_packet_id_wrap_skips_in_use),
         cmocka_unit_test(test_session_disconnect_after_publish_v5),

@@ -8,7 +8,8 @@
  * always read consistent. Sockets are non-blocking; the thread sleeps in
  * poll() with no timeout: nothing spins. The connections' memory is
  * allocated once, in proxy_start(): nothing is allocated while a test runs,
- * so the proxy does not disturb a test that counts allocations.
+ * so the proxy does not disturb a test that counts allocations (the
+ * capture, too, writes only into the caller's buffer).
  */
 #define _GNU_SOURCE
 
@@ -46,6 +47,7 @@ typedef struct flow {
 struct proxy_conn {
     int fd[2]; /* CLIENT, UPSTREAM; -1 when closed or absent */
     conn_state state;
+    unsigned seq; /* 1, 2, ... in the order accepted (stats.accepted) */
     flow f[2]; /* UP, DOWN */
 };
 
@@ -113,6 +115,7 @@ static void accept_one(proxy *p, int fd)
     memset(c, 0, sizeof *c);
     c->fd[CLIENT] = fd;
     c->fd[UPSTREAM] = -1;
+    c->seq = p->stats.accepted;
     if (p->blackhole) {
         c->state = CONN_SINK;
     } else if (connect_upstream(p, c) != 0) {
@@ -151,6 +154,8 @@ static void conn_events(const proxy *p, const struct proxy_conn *c, short ev[2])
         if (p->blackhole || c->state == CONN_SINK) {
             if (c->fd[i] >= 0 && !f->eof)
                 ev[i] |= POLLIN;
+        } else if (p->hold[i]) {
+            continue; /* neither read nor written: the kernel keeps it */
         } else if (f->len > 0) {
             ev[1 - i] |= POLLOUT;
         } else if (!f->eof) {
@@ -182,6 +187,30 @@ static bool sink_side(proxy *p, struct proxy_conn *c, int i)
     }
 }
 
+/* The tap: one record (header, then the bytes) per forwarded write, so the
+ * records keep the order in which the two directions were forwarded. */
+typedef struct cap_header {
+    uint32_t conn;
+    uint16_t len; /* one write: at most PROXY_BUFFER bytes */
+    uint8_t dir;
+    uint8_t pad;
+} cap_header;
+_Static_assert(PROXY_BUFFER <= UINT16_MAX, "a record's length is 16 bits");
+
+static void capture_add(proxy *p, const struct proxy_conn *c, int i, const uint8_t *d, size_t n)
+{
+    if (p->cap_buf == NULL || p->cap_overflow || n == 0)
+        return;
+    cap_header h = {c->seq, (uint16_t)n, (uint8_t)i, 0}; /* n <= PROXY_BUFFER */
+    if (p->cap_size - p->cap_len < sizeof h + n) {
+        p->cap_overflow = true;
+        return;
+    }
+    memcpy(p->cap_buf + p->cap_len, &h, sizeof h);
+    memcpy(p->cap_buf + p->cap_len + sizeof h, d, n);
+    p->cap_len += sizeof h + n;
+}
+
 /* Returns false when the connection must be reset. */
 static bool pump(proxy *p, struct proxy_conn *c, int i, bool readable)
 {
@@ -205,6 +234,7 @@ static bool pump(proxy *p, struct proxy_conn *c, int i, bool readable)
                 return true;
             return false;
         }
+        capture_add(p, c, i, f->buf + f->off, (size_t)w);
         f->off += (size_t)w;
         if (i == UP)
             p->stats.bytes_up += (uint64_t)w;
@@ -250,6 +280,8 @@ static void conn_service(proxy *p, int k, const short rev[2])
     }
     for (int i = 0; i < 2; i++) {
         bool readable = (rev[i] & (POLLIN | POLLHUP)) != 0;
+        if (p->hold[i])
+            continue;
         if (!pump(p, c, i, readable)) {
             conn_free(p, k, true);
             return;
@@ -478,4 +510,58 @@ proxy_stats proxy_get_stats(proxy *p)
 unsigned proxy_connections(proxy *p)
 {
     return proxy_get_stats(p).accepted;
+}
+
+void proxy_hold(proxy *p, proxy_dir dir, bool on)
+{
+    control(p, &p->hold[dir == PROXY_DOWN ? DOWN : UP], on, false);
+}
+
+void proxy_capture(proxy *p, void *buf, size_t cap)
+{
+    pthread_mutex_lock(&p->lock);
+    p->cap_buf = cap > 0 ? buf : NULL;
+    p->cap_size = p->cap_buf != NULL ? cap : 0;
+    p->cap_len = 0;
+    p->cap_overflow = false;
+    pthread_mutex_unlock(&p->lock);
+}
+
+bool proxy_capture_next(proxy *p, size_t *pos, proxy_chunk *out)
+{
+    pthread_mutex_lock(&p->lock);
+    bool more = p->cap_buf != NULL && *pos + sizeof(cap_header) <= p->cap_len;
+    if (more) {
+        cap_header h;
+        memcpy(&h, p->cap_buf + *pos, sizeof h);
+        out->conn = h.conn;
+        out->dir = h.dir == DOWN ? PROXY_DOWN : PROXY_UP;
+        out->data = p->cap_buf + *pos + sizeof h;
+        out->len = h.len;
+        *pos += sizeof h + h.len;
+    }
+    pthread_mutex_unlock(&p->lock);
+    return more;
+}
+
+size_t proxy_captured(proxy *p, unsigned conn, proxy_dir dir, uint8_t *out, size_t cap)
+{
+    size_t pos = 0, total = 0;
+    proxy_chunk ch;
+    while (proxy_capture_next(p, &pos, &ch)) {
+        if (ch.conn != conn || ch.dir != dir)
+            continue;
+        if (total < cap)
+            memcpy(out + total, ch.data, ch.len < cap - total ? ch.len : cap - total);
+        total += ch.len;
+    }
+    return total;
+}
+
+bool proxy_capture_overflowed(proxy *p)
+{
+    pthread_mutex_lock(&p->lock);
+    bool o = p->cap_overflow;
+    pthread_mutex_unlock(&p->lock);
+    return o;
 }

@@ -1,6 +1,7 @@
 /*
  * proxy.h - a TCP proxy between a client under test and the broker, which
- * the test controls: cut connections, black-hole them, refuse new ones.
+ * the test controls: cut connections, black-hole them, refuse new ones,
+ * hold one direction, and record what was forwarded.
  *
  * How to use it
  * -------------
@@ -12,6 +13,8 @@
  *     proxy_blackhole(&p, true);          // a half-open link
  *     proxy_stall(&p, true);              // a link that stalls, then recovers
  *     proxy_refuse(&p, true);             // a broker that is down
+ *     proxy_hold(&p, PROXY_DOWN, true);   // acks from the broker wait
+ *     proxy_capture(&p, buf, sizeof buf); // record what is forwarded
  *     proxy_stop(&p);
  *
  * Each accepted connection gets its own connection to 127.0.0.1:upstream;
@@ -80,6 +83,30 @@
  *   counters       Bytes forwarded each way, bytes dropped each way,
  *                  connections accepted (refused ones included), refused,
  *                  and open now.
+ *   proxy_hold(dir, on)  One direction of every connection stops: the
+ *                  proxy neither reads its source nor writes what it had
+ *                  read, so its bytes wait in the kernel's buffers (as with
+ *                  proxy_stall) while the other direction keeps flowing.
+ *                  proxy_hold(PROXY_DOWN, true) is a broker whose
+ *                  acknowledgements do not come back: the PUBLISH reaches
+ *                  it, its PUBACK waits, and a proxy_cut then loses it.
+ *                  New connections are accepted and held the same way.
+ *                  Turning it off delivers what waited, in order. A close
+ *                  of the held side's source is noticed only then.
+ *   proxy_capture  A tap for the tests to read what went over the wire:
+ *                  every byte forwarded from then on (in both directions,
+ *                  at the moment it is written to the other side) is also
+ *                  appended to the caller's buffer, tagged with its
+ *                  connection and direction, in the order it was
+ *                  forwarded. So the records show causality: a PUBLISH
+ *                  recorded after a PUBACK was sent by a client that could
+ *                  have seen that PUBACK, and one recorded before it by a
+ *                  client that could not. Dropped bytes (black hole) are
+ *                  not recorded. When the buffer is full, recording stops
+ *                  and proxy_capture_overflowed() says so (what was
+ *                  recorded stays readable). Connections are numbered 1, 2,
+ *                  ... in the order accepted, as counted by stats.accepted
+ *                  (refused ones take a number too).
  *
  * Limits: PROXY_MAX_CONNECTIONS open at once (more are refused and
  * counted); one buffer of PROXY_BUFFER bytes per direction per connection.
@@ -130,6 +157,10 @@ typedef struct proxy {
     pthread_cond_t acked;
     /* Under lock: */
     bool stop, blackhole, stall, refuse;
+    bool hold[2];             /* by proxy_dir */
+    uint8_t *cap_buf;         /* the capture: records in cap_buf[0..cap_len) */
+    size_t cap_size, cap_len;
+    bool cap_overflow;
     unsigned cut_requests;
     uint64_t requested, done; /* control sequence numbers */
     proxy_stats stats;
@@ -150,6 +181,40 @@ void proxy_cut(proxy *p);
 void proxy_blackhole(proxy *p, bool on);
 void proxy_stall(proxy *p, bool on);
 void proxy_refuse(proxy *p, bool on);
+
+/* Directions of a connection. */
+typedef enum proxy_dir {
+    PROXY_UP = 0,   /* client -> broker */
+    PROXY_DOWN = 1, /* broker -> client */
+} proxy_dir;
+
+void proxy_hold(proxy *p, proxy_dir dir, bool on);
+
+/* One record of the capture: `len` bytes of connection `conn` (1 = the
+ * first accepted) forwarded in direction `dir`. data points into the
+ * caller's capture buffer. */
+typedef struct proxy_chunk {
+    unsigned conn;
+    proxy_dir dir;
+    const uint8_t *data;
+    size_t len;
+} proxy_chunk;
+
+/* Starts recording into buf[0..cap) (the caller's; it must stay valid
+ * until the capture is stopped or the proxy is stopped), from its start:
+ * earlier records are forgotten. buf NULL (or cap 0) stops recording.
+ * Each record takes 8 bytes of header besides its data. */
+void proxy_capture(proxy *p, void *buf, size_t cap);
+/* Walks the records in the order they were forwarded: start with *pos = 0;
+ * fills *out and returns true for each, false at the end (for now: more
+ * may come while connections forward). */
+bool proxy_capture_next(proxy *p, size_t *pos, proxy_chunk *out);
+/* The byte stream of connection conn in direction dir as recorded so far,
+ * copied into out (at most cap bytes; the return value is the whole length,
+ * which may be larger). */
+size_t proxy_captured(proxy *p, unsigned conn, proxy_dir dir, uint8_t *out, size_t cap);
+/* Whether records were lost because the capture buffer was full. */
+bool proxy_capture_overflowed(proxy *p);
 
 /* A consistent snapshot of the counters. */
 proxy_stats proxy_get_stats(proxy *p);
