@@ -88,6 +88,13 @@ mqtts_err mqtts_client_subscribe(mqtts_client *c, const mqtts_subscription *subs
                                  uint16_t *packet_id);
 mqtts_err mqtts_client_unsubscribe(mqtts_client *c, const mqtts_str *filters, size_t count,
                                    uint16_t *packet_id);
+/* The same with v5 properties: a Subscription Identifier (remembered with
+ * the filters and restored with them), user properties. NULL: none. */
+mqtts_err mqtts_client_subscribe_props(mqtts_client *c, const mqtts_subscription *subs,
+                                       size_t count, const mqtts_props *props,
+                                       uint16_t *packet_id);
+mqtts_err mqtts_client_unsubscribe_props(mqtts_client *c, const mqtts_str *filters, size_t count,
+                                         const mqtts_props *props, uint16_t *packet_id);
 /* Let the QoS 1/2 messages in flight be acknowledged and the queued ones
  * go out, then send DISCONNECT and close; all within timeout_ms (what is
  * still unacknowledged then stays stored for a later session). */

@@ -143,6 +143,7 @@ typedef struct mqtts_session_sub {
     uint16_t off;  /* filter: sub_text[off .. off + len) */
     uint16_t len;
     uint8_t options; /* the SUBSCRIBE options byte */
+    uint32_t sub_id; /* v5 Subscription Identifier it was made with, 0: none */
 } mqtts_session_sub;
 
 /* One stored PUBLISH (caller memory): its encoded bytes are

@@ -240,6 +240,19 @@ mqtts_err mqtts_client_subscribe(mqtts_client *c, const mqtts_subscription *subs
     return mqtts_session_subscribe(&c->session, subs, count, NULL, packet_id);
 }
 
+mqtts_err mqtts_client_subscribe_props(mqtts_client *c, const mqtts_subscription *subs,
+                                       size_t count, const mqtts_props *props,
+                                       uint16_t *packet_id)
+{
+    return mqtts_session_subscribe(&c->session, subs, count, props, packet_id);
+}
+
+mqtts_err mqtts_client_unsubscribe_props(mqtts_client *c, const mqtts_str *filters, size_t count,
+                                         const mqtts_props *props, uint16_t *packet_id)
+{
+    return mqtts_session_unsubscribe(&c->session, filters, count, props, packet_id);
+}
+
 mqtts_err mqtts_client_unsubscribe(mqtts_client *c, const mqtts_str *filters, size_t count,
                                    uint16_t *packet_id)
 {

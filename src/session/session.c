@@ -627,11 +627,12 @@ static int sub_find(mqtts_session *s, mqtts_str f)
 
 /* Remember a subscription for restoring it; a full table is not an error
  * for the broker, but the application learns it cannot be restored. */
-static mqtts_err sub_remember(mqtts_session *s, const mqtts_subscription *x)
+static mqtts_err sub_remember(mqtts_session *s, const mqtts_subscription *x, uint32_t sub_id)
 {
     int i = sub_find(s, x->filter);
     if (i >= 0) {
         s->mem.subs[i].options = sub_options(x);
+        s->mem.subs[i].sub_id = sub_id;
         return MQTTS_OK;
     }
     if (s->sub_used == s->mem.sub_count || x->filter.len > 65535 ||
@@ -641,6 +642,7 @@ static mqtts_err sub_remember(mqtts_session *s, const mqtts_subscription *x)
     r->off = (uint16_t)s->sub_text_used;
     r->len = (uint16_t)x->filter.len;
     r->options = sub_options(x);
+    r->sub_id = sub_id;
     memcpy(s->mem.sub_text + s->sub_text_used, x->filter.ptr, x->filter.len);
     s->sub_text_used += (uint32_t)x->filter.len;
     return MQTTS_OK;
@@ -679,8 +681,11 @@ mqtts_err mqtts_session_subscribe(mqtts_session *s, const mqtts_subscription *su
         sb.props = *props;
     sb.packet_id = new_packet_id(s);
     TRY(tx_encode(s, enc_subscribe, &sb));
+    uint32_t sub_id = props && (props->present & MQTTS_PROP_BIT(MQTTS_PROP_SUBSCRIPTION_IDENTIFIER))
+                          ? props->subscription_identifier
+                          : 0;
     for (size_t i = 0; i < count; i++)
-        (void)sub_remember(s, &subs[i]); /* a full table only loses the restore */
+        (void)sub_remember(s, &subs[i], sub_id); /* a full table only loses the restore */
     if (packet_id)
         *packet_id = sb.packet_id;
     return MQTTS_OK;
@@ -727,6 +732,10 @@ static void subs_restore(mqtts_session *s)
         memset(&sb, 0, sizeof sb);
         sb.subs = &x;
         sb.count = 1;
+        if (r->sub_id && ver(s) == MQTTS_V5) { /* messages keep the id they were routed by */
+            sb.props.present = MQTTS_PROP_BIT(MQTTS_PROP_SUBSCRIPTION_IDENTIFIER);
+            sb.props.subscription_identifier = r->sub_id;
+        }
         sb.packet_id = new_packet_id(s);
         (void)tx_encode(s, enc_subscribe, &sb); /* a full tx leaves the rest for SUBACK */
     }

@@ -2136,6 +2136,42 @@ static void test_session_offline_queue_checked_against_connack_v5(void **state)
     assert_int_equal(mqtts_session_pending(&f->s), 1);
 }
 
+/* A subscription made with a Subscription Identifier is restored with it
+ * when the broker has lost the session (v5). */
+static void test_session_restore_keeps_subscription_identifier_v5(void **state)
+{
+    (void)state;
+    fx *f = fx_new(MQTTS_V5);
+    fx_init(f);
+    go_online(f);
+    drain(f);
+    mqtts_subscription sub;
+    memset(&sub, 0, sizeof sub);
+    sub.filter = mqtts_cstr("t/#");
+    sub.qos = 1;
+    mqtts_props props;
+    memset(&props, 0, sizeof props);
+    props.present = MQTTS_PROP_BIT(MQTTS_PROP_SUBSCRIPTION_IDENTIFIER);
+    props.subscription_identifier = 7;
+    uint16_t id = 0;
+    assert_int_equal(mqtts_session_subscribe(&f->s, &sub, 1, &props, &id), MQTTS_OK);
+    drain(f);
+    cpkt k;
+    expect_pkt(f, &k, MQTTS_SUBSCRIBE);
+    expect_no_more(f);
+    mqtts_session_lost(&f->s, MQTTS_ERR_CLOSED, f->now);
+    f->now += 100000;
+    go_online(f);
+    drain(f);
+    expect_pkt(f, &k, MQTTS_SUBSCRIBE);
+    /* packet id, property length 2: Subscription Identifier (0x0B) 7, then the filter */
+    assert_int_equal(k.body[2], 2);
+    assert_int_equal(k.body[3], 0x0B);
+    assert_int_equal(k.body[4], 7);
+    assert_memory_equal(k.body + 5, "\x00\x03" "t/#\x01", 6);
+    expect_no_more(f);
+}
+
 static void test_session_store_ring_10000(void **state)
 {
     (void)state;
@@ -2253,6 +2289,7 @@ int main(void)
         cmocka_unit_test(test_session_incoming_malformed_after_tx_peek_v5),
         cmocka_unit_test(test_session_store_ring_10000),
         cmocka_unit_test(test_session_topic_alias_out_v5),
+        cmocka_unit_test(test_session_restore_keeps_subscription_identifier_v5),
         cmocka_unit_test(test_session_offline_queue_checked_against_connack_v5),
         cmocka_unit_test(test_session_tls_port_detected),
         cmocka_unit_test(test_session_packet_id_wrap_skips_in_use),
