@@ -9,7 +9,7 @@ PACKAGES=(
     libcmocka-dev
     gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi
     libmbedtls-dev ca-certificates
-    valgrind strace mosquitto mosquitto-clients openssl
+    valgrind strace mosquitto mosquitto-clients openssl python3-paho-mqtt
 )
 
 if [ "$(id -u)" -ne 0 ]; then
