@@ -30,6 +30,7 @@
 
 #include "broker.h"
 #include "mqtts/client.h"
+#include "peer.h"
 #include "rawmqtt.h"
 
 #define CYCLES 1000
@@ -56,85 +57,29 @@ static int open_fds(void)
     return n;
 }
 
-typedef struct cycle_client {
-    mqtts_client c;
-    mqtts_client_config cfg;
-    mqtts_broker_address addr;
-    mqtts_tcp tcp;
-    mqtts_transport t;
-    uint8_t rx[1024], tx[512], store[1024];
-    mqtts_session_slot slots[4];
-    uint16_t qos2[4];
-    int connected, delivered, disconnected;
-    mqtts_err disconnect_err;
-} cycle_client;
-
-static void on_event(void *user, const mqtts_event *ev)
+/* A client on a fresh TCP transport, initialised, not connected: no
+ * reconnects, and the seed makes the generated client id. */
+static void client_setup(peer *cc, uint16_t port, mqtts_version v, uint32_t seed)
 {
-    cycle_client *cc = user;
-    switch (ev->type) {
-    case MQTTS_EV_CONNECTED: cc->connected++; break;
-    case MQTTS_EV_DELIVERED: cc->delivered++; break;
-    case MQTTS_EV_DISCONNECTED:
-        cc->disconnected++;
-        cc->disconnect_err = ev->err;
-        break;
-    default: break;
-    }
-}
-
-/* A client on a fresh TCP transport, initialised, not connected. */
-static mqtts_err client_setup(cycle_client *cc, uint16_t port, mqtts_version v, uint32_t seed)
-{
-    memset(cc, 0, sizeof *cc);
-    cc->addr.host = "127.0.0.1";
-    cc->addr.port = port;
-    cc->cfg.session.version = v;
-    cc->cfg.session.clean_start = true;
-    cc->cfg.session.keep_alive_s = 30;
+    peer_init(cc, v, port, "", true);
     cc->cfg.session.no_reconnect = true;
-    cc->cfg.session.seed = seed; /* makes the generated client id */
-    cc->cfg.session.on_event = on_event;
-    cc->cfg.session.user = cc;
-    cc->cfg.brokers = &cc->addr;
-    cc->cfg.broker_count = 1;
+    cc->cfg.session.seed = seed;
     cc->cfg.connect_timeout_ms = 5000;
-    cc->cfg.now_ms = mqtts_posix_now_ms;
-    cc->cfg.sleep_ms = mqtts_posix_sleep_ms;
-    mqtts_session_memory mem;
-    memset(&mem, 0, sizeof mem);
-    mem.rx = cc->rx;
-    mem.rx_size = sizeof cc->rx;
-    mem.tx = cc->tx;
-    mem.tx_size = sizeof cc->tx;
-    mem.store = cc->store;
-    mem.store_size = sizeof cc->store;
-    mem.slots = cc->slots;
-    mem.slot_count = 4;
-    mem.qos2_in = cc->qos2;
-    mem.qos2_in_count = 4;
-    mqtts_tcp_init(&cc->tcp, &cc->t);
-    return mqtts_client_init(&cc->c, &cc->cfg, &mem, &cc->t);
+    peer_start(cc);
 }
 
 /* One cycle: init on a fresh transport, connect, publish QoS 1, disconnect. */
-static void cycle(cycle_client *cc, uint16_t port, int i)
+static void cycle(peer *cc, uint16_t port, int i)
 {
-    mqtts_err e = client_setup(cc, port, i % 2 ? MQTTS_V311 : MQTTS_V5, 0x5eed0000u + (uint32_t)i);
-    if (e != MQTTS_OK)
-        fail_msg("cycle %d: init: %s", i, mqtts_strerror(e));
-    e = mqtts_client_connect_wait(&cc->c, 5000);
+    client_setup(cc, port, i % 2 ? MQTTS_V311 : MQTTS_V5, 0x5eed0000u + (uint32_t)i);
+    mqtts_err e = mqtts_client_connect_wait(&cc->c, 5000);
     if (e != MQTTS_OK)
         fail_msg("cycle %d: connect: %s (reason 0x%02x)", i, mqtts_strerror(e),
                  mqtts_client_last_reason(&cc->c));
     assert_true(mqtts_client_is_connected(&cc->c));
     assert_int_equal(cc->connected, 1);
 
-    mqtts_publish m;
-    memset(&m, 0, sizeof m);
-    m.topic = mqtts_cstr("cycles/t");
-    m.payload = mqtts_bytes("cycle", 5);
-    m.qos = 1;
+    mqtts_publish m = message("cycles/t", "cycle", 1, false);
     e = mqtts_client_publish_wait(&cc->c, &m, 5000);
     if (e != MQTTS_OK)
         fail_msg("cycle %d: publish: %s", i, mqtts_strerror(e));
@@ -156,11 +101,7 @@ static broker B;
 static int broker_up(void **state)
 {
     (void)state;
-    if (broker_start(&B, NULL) != 0) {
-        fprintf(stderr, "broker: %s\n", B.error);
-        return -1;
-    }
-    return 0;
+    return broker_start_or_say(&B, NULL);
 }
 
 static int broker_down(void **state)
@@ -172,7 +113,7 @@ static int broker_down(void **state)
 static void test_cycles_connect_publish_disconnect_1000(void **state)
 {
     (void)state;
-    static cycle_client cc;
+    static peer cc;
     int fds_before = open_fds();
     assert_true(fds_before > 0);
     uint32_t t0 = mqtts_posix_now_ms();
@@ -212,14 +153,10 @@ static void publish_then_disconnect(mqtts_version v, uint8_t qos)
     assert_int_equal(raw_connect_simple(&witness, "order-witness", NULL, NULL, &ack, 2000), RAW_OK);
     assert_int_equal(raw_subscribe(&witness, "order/#", 1, NULL, 2000), RAW_OK);
 
-    static cycle_client cc;
-    assert_int_equal(client_setup(&cc, B.port, v, 0x0bd3u + qos), MQTTS_OK);
+    static peer cc;
+    client_setup(&cc, B.port, v, 0x0bd3u + qos);
     assert_int_equal(mqtts_client_connect_wait(&cc.c, 5000), MQTTS_OK);
-    mqtts_publish m;
-    memset(&m, 0, sizeof m);
-    m.topic = mqtts_cstr("order/t");
-    m.payload = mqtts_bytes("last words", 10);
-    m.qos = qos;
+    mqtts_publish m = message("order/t", "last words", qos, false);
     assert_int_equal(mqtts_client_publish(&cc.c, &m, NULL), MQTTS_OK);
     assert_int_equal(mqtts_client_disconnect(&cc.c, 1000), MQTTS_OK);
     size_t pending = mqtts_session_pending(&cc.c.session);

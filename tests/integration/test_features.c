@@ -47,261 +47,16 @@
 #include <cmocka.h>
 
 #include "broker.h"
+#include "loopback.h"
 #include "mqtts/client.h"
+#include "peer.h"
 #include "proxy.h"
-
-/* ---- a client with its own memory and an event recorder ---- */
-
-#define MAX_MSGS 64
-#define MAX_EVENTS 64
-#define TEXT 64
-
-typedef struct msg_rec {
-    char topic[TEXT];
-    char payload[TEXT];
-    size_t payload_len;
-    uint8_t qos;
-    bool retain;
-    bool dup;
-    uint32_t sub_ids[4];
-    unsigned sub_id_count;
-    char user[4][2][TEXT];
-    unsigned user_count;
-} msg_rec;
-
-typedef struct peer {
-    mqtts_client c;
-    mqtts_client_config cfg;
-    mqtts_broker_address addr[2];
-    mqtts_tcp tcp;
-    mqtts_transport t;
-    size_t rx_size; /* 0: all of rx */
-    uint8_t rx[4096], tx[2048], store[65536], alias[8 * 128];
-    mqtts_session_slot slots[64];
-    uint16_t qos2[32];
-    mqtts_session_sub subs[8];
-    char sub_text[512];
-    /* what the events said, in order */
-    mqtts_event_type events[MAX_EVENTS];
-    size_t event_count;
-    int connected, delivered, disconnected, reconnecting, subacks;
-    bool session_present;       /* of the last CONNECTED */
-    uint64_t connack_present;   /* property bits of the last CONNACK */
-    uint16_t connack_receive_max, connack_keep_alive;
-    uint32_t connack_max_packet;
-    mqtts_err disconnect_err;
-    uint8_t disconnect_reason;
-    char disconnect_reason_string[TEXT];
-    uint8_t delivered_reason;
-    char delivered_reason_string[TEXT];
-    uint8_t suback_reasons[8];
-    size_t suback_count;
-    char suback_reason_string[TEXT];
-    char suback_user[2][TEXT];
-    unsigned suback_user_count;
-    msg_rec msgs[MAX_MSGS];
-    size_t msg_total; /* all messages; the first MAX_MSGS are in msgs */
-} peer;
-
-static void copy_text(char *dst, const void *src, size_t len)
-{
-    size_t n = len < TEXT - 1 ? len : TEXT - 1;
-    if (n > 0)
-        memcpy(dst, src, n);
-    dst[n] = 0;
-}
-
-static void record_message(peer *p, const mqtts_event *ev)
-{
-    const mqtts_publish *m = ev->message;
-    size_t k = p->msg_total++;
-    if (k >= MAX_MSGS)
-        return;
-    msg_rec *r = &p->msgs[k];
-    memset(r, 0, sizeof *r);
-    copy_text(r->topic, m->topic.ptr, m->topic.len);
-    copy_text(r->payload, m->payload.ptr, m->payload.len);
-    r->payload_len = m->payload.len;
-    r->qos = m->qos;
-    r->retain = m->retain;
-    r->dup = m->dup;
-    if (ev->props == NULL)
-        return;
-    size_t pos = 0;
-    mqtts_property pr;
-    while (mqtts_prop_next(ev->props, &pos, &pr)) {
-        if (pr.id == MQTTS_PROP_SUBSCRIPTION_IDENTIFIER && r->sub_id_count < 4)
-            r->sub_ids[r->sub_id_count++] = pr.num;
-        if (pr.id == MQTTS_PROP_USER_PROPERTY && r->user_count < 4) {
-            copy_text(r->user[r->user_count][0], pr.bin.ptr, pr.bin.len);
-            copy_text(r->user[r->user_count][1], pr.value.ptr, pr.value.len);
-            r->user_count++;
-        }
-    }
-}
-
-static void reason_string(const mqtts_props *props, char *out)
-{
-    out[0] = 0;
-    if (props && (props->present & MQTTS_PROP_BIT(MQTTS_PROP_REASON_STRING)))
-        copy_text(out, props->reason_string.ptr, props->reason_string.len);
-}
-
-static void record_suback(peer *p, const mqtts_event *ev)
-{
-    p->subacks++;
-    p->suback_count = ev->reasons.len < 8 ? ev->reasons.len : 8;
-    memcpy(p->suback_reasons, ev->reasons.ptr, p->suback_count);
-    reason_string(ev->props, p->suback_reason_string);
-    p->suback_user_count = 0;
-    size_t pos = 0;
-    mqtts_property pr;
-    while (ev->props && mqtts_prop_next(ev->props, &pos, &pr)) {
-        if (pr.id == MQTTS_PROP_USER_PROPERTY && p->suback_user_count == 0) {
-            copy_text(p->suback_user[0], pr.bin.ptr, pr.bin.len);
-            copy_text(p->suback_user[1], pr.value.ptr, pr.value.len);
-            p->suback_user_count++;
-        }
-    }
-}
-
-static void record(void *user, const mqtts_event *ev)
-{
-    peer *p = user;
-    if (p->event_count < MAX_EVENTS)
-        p->events[p->event_count++] = ev->type;
-    switch (ev->type) {
-    case MQTTS_EV_CONNECTED:
-        p->connected++;
-        p->session_present = ev->session_present;
-        p->connack_present = ev->props ? ev->props->present : 0;
-        p->connack_receive_max = ev->props ? ev->props->receive_maximum : 0;
-        p->connack_keep_alive = ev->props ? ev->props->server_keep_alive : 0;
-        p->connack_max_packet = ev->props ? ev->props->maximum_packet_size : 0;
-        break;
-    case MQTTS_EV_MESSAGE: record_message(p, ev); break;
-    case MQTTS_EV_DELIVERED:
-        p->delivered++;
-        p->delivered_reason = ev->reason;
-        reason_string(ev->props, p->delivered_reason_string);
-        break;
-    case MQTTS_EV_SUBACK: record_suback(p, ev); break;
-    case MQTTS_EV_DISCONNECTED:
-        p->disconnected++;
-        p->disconnect_err = ev->err;
-        p->disconnect_reason = ev->reason;
-        reason_string(ev->props, p->disconnect_reason_string);
-        break;
-    case MQTTS_EV_RECONNECTING: p->reconnecting++; break;
-    default: break;
-    }
-}
-
-static uint32_t peers_made;
 
 /* What a test has running, for the teardown to stop when an assertion
  * ended the test early (the proxy's thread must not outlive the test). */
-static peer *live[8];
-static size_t live_count;
 static proxy PX;  /* a test's proxy */
 static broker BX; /* a test's own broker, beside the shared one */
 static int script_fd[2] = {-1, -1}; /* the scripted broker's sockets */
-
-static void peer_init(peer *p, mqtts_version v, uint16_t port, const char *id, bool clean)
-{
-    memset(p, 0, sizeof *p);
-    p->addr[0].host = "127.0.0.1";
-    p->addr[0].port = port;
-    p->cfg.session.version = v;
-    p->cfg.session.client_id = mqtts_cstr(id);
-    p->cfg.session.clean_start = clean;
-    p->cfg.session.keep_alive_s = 30;
-    p->cfg.session.reconnect_min_ms = 100;
-    p->cfg.session.reconnect_max_ms = 400;
-    p->cfg.session.on_event = record;
-    p->cfg.session.user = p;
-    /* Distinct seeds: in 3.1.1 the seed makes the generated client id. */
-    p->cfg.session.seed = 0x5eedu + port + 7919u * ++peers_made;
-    p->cfg.brokers = p->addr;
-    p->cfg.broker_count = 1;
-    p->cfg.connect_timeout_ms = 2000;
-    p->cfg.now_ms = mqtts_posix_now_ms;
-    p->cfg.sleep_ms = mqtts_posix_sleep_ms;
-}
-
-static void peer_start(peer *p)
-{
-    mqtts_session_memory mem = {
-        .rx = p->rx, .rx_size = p->rx_size ? p->rx_size : sizeof p->rx,
-        .tx = p->tx, .tx_size = sizeof p->tx,
-        .store = p->store, .store_size = sizeof p->store, .slots = p->slots, .slot_count = 64,
-        .qos2_in = p->qos2, .qos2_in_count = 32,
-        .alias_text = p->alias, .alias_count = 8, .alias_slot_size = 128,
-        .subs = p->subs, .sub_count = 8, .sub_text = p->sub_text,
-        .sub_text_size = sizeof p->sub_text};
-    mqtts_tcp_init(&p->tcp, &p->t);
-    assert_int_equal(mqtts_client_init(&p->c, &p->cfg, &mem, &p->t), MQTTS_OK);
-    if (live_count < sizeof live / sizeof live[0])
-        live[live_count++] = p;
-}
-
-static void connect_ok(peer *p)
-{
-    peer_start(p);
-    mqtts_err e = mqtts_client_connect_wait(&p->c, 3000);
-    if (e != MQTTS_OK)
-        fail_msg("connect: %s (reason 0x%02x)", mqtts_strerror(e), mqtts_client_last_reason(&p->c));
-}
-
-/* Run the peers' loops until cond holds or ms pass. */
-#define RUN_UNTIL(cond, ms, ...)                                              \
-    do {                                                                      \
-        uint32_t t0_ = mqtts_posix_now_ms();                                  \
-        peer *ps_[] = {__VA_ARGS__};                                          \
-        while (!(cond) && mqtts_posix_now_ms() - t0_ < (ms))                  \
-            for (size_t i_ = 0; i_ < sizeof ps_ / sizeof ps_[0]; i_++)        \
-                (void)mqtts_client_loop(&ps_[i_]->c, 5);                      \
-    } while (0)
-
-/* Let a peer settle: a late duplicate or an unwanted message shows up now. */
-#define SETTLE(...) RUN_UNTIL(false, 300, __VA_ARGS__)
-
-static void subscribe_opts(peer *p, const mqtts_subscription *s, size_t n)
-{
-    int before = p->subacks;
-    uint16_t id = 0;
-    assert_int_equal(mqtts_client_subscribe(&p->c, s, n, &id), MQTTS_OK);
-    assert_true(id != 0);
-    RUN_UNTIL(p->subacks > before, 3000, p);
-    assert_int_equal(p->subacks, before + 1);
-}
-
-static void subscribe(peer *p, const char *filter, uint8_t qos)
-{
-    mqtts_subscription s;
-    memset(&s, 0, sizeof s);
-    s.filter = mqtts_cstr(filter);
-    s.qos = qos;
-    subscribe_opts(p, &s, 1);
-    assert_int_equal(p->suback_count, 1);
-    assert_int_equal(p->suback_reasons[0], qos);
-}
-
-static mqtts_publish message(const char *topic, const char *payload, uint8_t qos, bool retain)
-{
-    mqtts_publish m;
-    memset(&m, 0, sizeof m);
-    m.topic = mqtts_cstr(topic);
-    m.payload = mqtts_bytes(payload, strlen(payload));
-    m.qos = qos;
-    m.retain = retain;
-    return m;
-}
-
-static void bye(peer *p)
-{
-    (void)mqtts_client_disconnect(&p->c, 1000);
-}
 
 /* ---- reading the captured wire ---- */
 
@@ -310,7 +65,7 @@ typedef struct wire_pkt {
     bool dup;
     uint8_t qos;
     uint16_t id;
-    char payload[TEXT];
+    char payload[PEER_TEXT];
     uint16_t keep_alive; /* CONNACK: Server Keep Alive, 0 when absent */
 } wire_pkt;
 
@@ -334,7 +89,7 @@ static size_t wire_parse(mqtts_version v, const uint8_t *buf, size_t len, wire_p
                 w->dup = pk.u.publish.dup;
                 w->qos = pk.u.publish.qos;
                 w->id = pk.u.publish.packet_id;
-                copy_text(w->payload, pk.u.publish.payload.ptr, pk.u.publish.payload.len);
+                peer_copy_text(w->payload, pk.u.publish.payload.ptr, pk.u.publish.payload.len);
             } else if (pk.type >= MQTTS_PUBACK && pk.type <= MQTTS_PUBCOMP) {
                 w->id = pk.u.ack.packet_id;
             } else if (pk.type == MQTTS_CONNACK) {
@@ -391,14 +146,7 @@ static broker B; /* shared, log_type all: tests read what mosquitto did */
 static int broker_up(void **state)
 {
     (void)state;
-    broker_options o;
-    memset(&o, 0, sizeof o);
-    o.log_all = true;
-    if (broker_start(&B, &o) != 0) {
-        fprintf(stderr, "broker: %s\n", B.error);
-        return -1;
-    }
-    return 0;
+    return broker_start_or_say(&B, &(broker_options){.log_all = true});
 }
 
 static int broker_down(void **state)
@@ -412,9 +160,7 @@ static void dynsec_dir_remove(void);
 static int cleanup(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < live_count; i++)
-        live[i]->t.close(live[i]->t.ctx);
-    live_count = 0;
+    peers_close_all();
     proxy_stop(&PX);
     broker_stop(&BX);
     dynsec_dir_remove();
@@ -426,10 +172,19 @@ static int cleanup(void **state)
     return 0;
 }
 
-static void start_broker(broker *b, broker_options *o)
+static void start_broker(broker *b, const broker_options *o)
 {
     if (broker_start(b, o) != 0)
         fail_msg("%s", b->error);
+}
+
+/* The test's proxy to port, recording what it forwards when capture. */
+static void start_proxy(uint16_t port, bool capture)
+{
+    if (proxy_start(&PX, port) != 0)
+        fail_msg("%s", PX.error);
+    if (capture)
+        proxy_capture(&PX, capbuf, sizeof capbuf);
 }
 
 /* Whether mosquitto's log has a line containing text. */
@@ -446,6 +201,14 @@ static bool log_has(const broker *b, const char *text)
     return found;
 }
 
+/* Waits for p's n-th message, lets it settle, and checks that no more came. */
+static void expect_msgs(peer *p, size_t n)
+{
+    RUN_UNTIL(p->msg_total >= n, 3000, p);
+    SETTLE(p);
+    assert_int_equal(p->msg_total, n);
+}
+
 /* ---- 1. DUP redelivery after a mid-flight cut ---- */
 
 /* The PUBLISH reaches the broker, its PUBACK/PUBREC is held back by the
@@ -457,12 +220,9 @@ static void dup_redelivery(mqtts_version v, uint8_t q)
     snprintf(topic, sizeof topic, "dup/%d/%u", (int)v, q);
     snprintf(id, sizeof id, "dup-%d-%u", (int)v, q);
     snprintf(acked, sizeof acked, "Sending %s to %s", q == 1 ? "PUBACK" : "PUBREC", id);
-    if (proxy_start(&PX, B.port) != 0)
-        fail_msg("%s", PX.error);
-    proxy_capture(&PX, capbuf, sizeof capbuf);
+    start_proxy(B.port, true);
     static peer pub, sub;
-    peer_init(&sub, MQTTS_V5, B.port, "", true);
-    connect_ok(&sub);
+    peer_connect(&sub, MQTTS_V5, B.port);
     subscribe(&sub, topic, 2);
     peer_init(&pub, v, PX.port, id, false);
     pub.cfg.session.session_expiry_s = 60; /* v5; 3.1.1: clean session 0 is enough */
@@ -528,48 +288,23 @@ static void dup_redelivery(mqtts_version v, uint8_t q)
     proxy_stop(&PX);
 }
 
-static void test_dup_qos1_v5(void **state)
-{
-    (void)state;
-    dup_redelivery(MQTTS_V5, 1);
-}
+TEST_OF(test_dup_qos1_v5, dup_redelivery(MQTTS_V5, 1))
+TEST_OF(test_dup_qos2_v5, dup_redelivery(MQTTS_V5, 2))
 
-static void test_dup_qos2_v5(void **state)
-{
-    (void)state;
-    dup_redelivery(MQTTS_V5, 2);
-}
-
-static void test_dup_qos1_v311(void **state)
-{
-    (void)state;
-    dup_redelivery(MQTTS_V311, 1);
-}
-
-static void test_dup_qos2_v311(void **state)
-{
-    (void)state;
-    dup_redelivery(MQTTS_V311, 2);
-}
+TEST_OF(test_dup_qos1_v311, dup_redelivery(MQTTS_V311, 1))
+TEST_OF(test_dup_qos2_v311, dup_redelivery(MQTTS_V311, 2))
 
 /* ---- 2. flow control by Receive Maximum (v5; 3.1.1 has none) ---- */
 
 static void test_receive_maximum_window(void **state)
 {
     (void)state;
-    broker_options o;
-    memset(&o, 0, sizeof o);
-    o.max_inflight_messages = 2;
-    start_broker(&BX, &o);
-    if (proxy_start(&PX, BX.port) != 0)
-        fail_msg("%s", PX.error);
-    proxy_capture(&PX, capbuf, sizeof capbuf);
+    start_broker(&BX, &(broker_options){.max_inflight_messages = 2});
+    start_proxy(BX.port, true);
     static peer pub, sub;
-    peer_init(&sub, MQTTS_V5, BX.port, "", true);
-    connect_ok(&sub);
+    peer_connect(&sub, MQTTS_V5, BX.port);
     subscribe(&sub, "flow/t", 1);
-    peer_init(&pub, MQTTS_V5, PX.port, "", true);
-    connect_ok(&pub);
+    peer_connect(&pub, MQTTS_V5, PX.port);
     /* What mosquitto announces for max_inflight_messages 2. */
     assert_true(pub.connack_present & MQTTS_PROP_BIT(MQTTS_PROP_RECEIVE_MAXIMUM));
     assert_int_equal(pub.connack_receive_max, 2);
@@ -653,16 +388,11 @@ static size_t payload_for_size(mqtts_version v, const char *topic, uint8_t qos, 
 static void test_max_packet_size_outgoing(void **state)
 {
     (void)state;
-    broker_options o;
-    memset(&o, 0, sizeof o);
-    o.max_packet_size = 200;
-    start_broker(&BX, &o);
+    start_broker(&BX, &(broker_options){.max_packet_size = 200});
     static peer pub, sub;
-    peer_init(&sub, MQTTS_V5, BX.port, "", true);
-    connect_ok(&sub);
+    peer_connect(&sub, MQTTS_V5, BX.port);
     subscribe(&sub, "mps/t", 1);
-    peer_init(&pub, MQTTS_V5, BX.port, "", true);
-    connect_ok(&pub);
+    peer_connect(&pub, MQTTS_V5, BX.port);
     assert_true(pub.connack_present & MQTTS_PROP_BIT(MQTTS_PROP_MAXIMUM_PACKET_SIZE));
     assert_int_equal(pub.connack_max_packet, 200);
 
@@ -698,13 +428,8 @@ static void test_max_packet_size_outgoing(void **state)
 static void test_max_packet_size_offline_queue(void **state)
 {
     (void)state;
-    broker_options o;
-    memset(&o, 0, sizeof o);
-    o.max_packet_size = 200;
-    start_broker(&BX, &o);
-    if (proxy_start(&PX, BX.port) != 0)
-        fail_msg("%s", PX.error);
-    proxy_capture(&PX, capbuf, sizeof capbuf);
+    start_broker(&BX, &(broker_options){.max_packet_size = 200});
+    start_proxy(BX.port, true);
     static peer pub;
     peer_init(&pub, MQTTS_V5, PX.port, "", true);
     peer_start(&pub);
@@ -743,13 +468,8 @@ static void test_max_packet_size_offline_queue(void **state)
  * 0x9B / 0x9A, again after every reconnect). */
 static void offline_limit(const char *config, uint8_t qos, bool retain)
 {
-    broker_options o;
-    memset(&o, 0, sizeof o);
-    o.extra_config = config;
-    start_broker(&BX, &o);
-    if (proxy_start(&PX, BX.port) != 0)
-        fail_msg("%s", PX.error);
-    proxy_capture(&PX, capbuf, sizeof capbuf);
+    start_broker(&BX, &(broker_options){.extra_config = config});
+    start_proxy(BX.port, true);
     static peer pub;
     peer_init(&pub, MQTTS_V5, PX.port, "", true);
     peer_start(&pub);
@@ -771,16 +491,21 @@ static void offline_limit(const char *config, uint8_t qos, bool retain)
     broker_stop(&BX);
 }
 
-static void test_maximum_qos_offline_queue(void **state)
-{
-    (void)state;
-    offline_limit("max_qos 1\n", 2, false);
-}
+TEST_OF(test_maximum_qos_offline_queue, offline_limit("max_qos 1\n", 2, false))
+TEST_OF(test_retain_available_offline_queue, offline_limit("retain_available false\n", 1, true))
 
-static void test_retain_available_offline_queue(void **state)
+/* A subscriber (v) with a 256-byte receive buffer on topic, a v5
+ * publisher, and a 1,000-byte message published to topic. */
+static void big_to_small_rx(peer *sub, peer *pub, mqtts_version v, const char *topic)
 {
-    (void)state;
-    offline_limit("retain_available false\n", 1, true);
+    static char big[1001];
+    peer_init(sub, v, B.port, "", true);
+    sub->rx_size = 256;
+    connect_ok(sub);
+    subscribe(sub, topic, 1);
+    peer_connect(pub, MQTTS_V5, B.port);
+    memset(big, 'y', sizeof big - 1);
+    publish_ok(pub, topic, big, 1, false);
 }
 
 /* A v5 subscriber announces its receive buffer as its Maximum Packet Size:
@@ -789,21 +514,9 @@ static void test_max_packet_size_incoming_v5(void **state)
 {
     (void)state;
     static peer pub, sub;
-    peer_init(&sub, MQTTS_V5, B.port, "", true);
-    sub.rx_size = 256;
-    connect_ok(&sub);
-    subscribe(&sub, "mpsin/5", 1);
-    peer_init(&pub, MQTTS_V5, B.port, "", true);
-    connect_ok(&pub);
-    static char big[1001];
-    memset(big, 'y', sizeof big - 1);
-    mqtts_publish m = message("mpsin/5", big, 1, false);
-    assert_int_equal(mqtts_client_publish_wait(&pub.c, &m, 3000), MQTTS_OK);
-    m = message("mpsin/5", "small", 1, false);
-    assert_int_equal(mqtts_client_publish_wait(&pub.c, &m, 3000), MQTTS_OK);
-    RUN_UNTIL(sub.msg_total >= 1, 3000, &sub);
-    SETTLE(&sub);
-    assert_int_equal(sub.msg_total, 1);
+    big_to_small_rx(&sub, &pub, MQTTS_V5, "mpsin/5");
+    publish_ok(&pub, "mpsin/5", "small", 1, false);
+    expect_msgs(&sub, 1);
     assert_string_equal(sub.msgs[0].payload, "small");
     assert_int_equal(sub.disconnected, 0);
     assert_int_equal(sub.connected, 1);
@@ -818,16 +531,7 @@ static void test_max_packet_size_incoming_v311(void **state)
 {
     (void)state;
     static peer pub, sub;
-    peer_init(&sub, MQTTS_V311, B.port, "", true);
-    sub.rx_size = 256;
-    connect_ok(&sub);
-    subscribe(&sub, "mpsin/4", 1);
-    peer_init(&pub, MQTTS_V5, B.port, "", true);
-    connect_ok(&pub);
-    static char big[1001];
-    memset(big, 'z', sizeof big - 1);
-    mqtts_publish m = message("mpsin/4", big, 1, false);
-    assert_int_equal(mqtts_client_publish_wait(&pub.c, &m, 3000), MQTTS_OK);
+    big_to_small_rx(&sub, &pub, MQTTS_V311, "mpsin/4");
     RUN_UNTIL(sub.disconnected >= 1, 3000, &sub);
     assert_int_equal(sub.disconnected, 1);
     assert_int_equal(sub.disconnect_err, MQTTS_ERR_PACKET_TOO_LARGE);
@@ -835,11 +539,8 @@ static void test_max_packet_size_incoming_v311(void **state)
     /* Back with a new session: the subscription is restored. */
     RUN_UNTIL(sub.connected >= 2 && sub.subacks >= 2, 3000, &sub);
     assert_int_equal(sub.subacks, 2);
-    m = message("mpsin/4", "small", 1, false);
-    assert_int_equal(mqtts_client_publish_wait(&pub.c, &m, 3000), MQTTS_OK);
-    RUN_UNTIL(sub.msg_total >= 1, 3000, &sub);
-    SETTLE(&sub);
-    assert_int_equal(sub.msg_total, 1);
+    publish_ok(&pub, "mpsin/4", "small", 1, false);
+    expect_msgs(&sub, 1);
     assert_string_equal(sub.msgs[0].payload, "small");
     assert_int_equal(sub.disconnected, 1);
     bye(&pub);
@@ -860,8 +561,7 @@ static void shared(mqtts_version v)
     connect_ok(&b);
     subscribe(&a, filter, 1);
     subscribe(&b, filter, 1);
-    peer_init(&pub, MQTTS_V5, B.port, "", true);
-    connect_ok(&pub);
+    peer_connect(&pub, MQTTS_V5, B.port);
     char payload[20][4];
     for (int i = 0; i < 20; i++) {
         snprintf(payload[i], sizeof payload[i], "%d", i);
@@ -890,17 +590,8 @@ static void shared(mqtts_version v)
     bye(&pub);
 }
 
-static void test_shared_subscription_v5(void **state)
-{
-    (void)state;
-    shared(MQTTS_V5);
-}
-
-static void test_shared_subscription_v311(void **state)
-{
-    (void)state;
-    shared(MQTTS_V311);
-}
+TEST_OF(test_shared_subscription_v5, shared(MQTTS_V5))
+TEST_OF(test_shared_subscription_v311, shared(MQTTS_V311))
 
 /* ---- 5. subscription identifiers (v5) ---- */
 
@@ -923,7 +614,7 @@ static void subscribe_with_id(peer *p, const char *filter, uint32_t sid)
     assert_int_equal(p->suback_reasons[0], 1);
 }
 
-static bool has_id(const msg_rec *r, uint32_t sid)
+static bool has_id(const peer_msg *r, uint32_t sid)
 {
     for (unsigned i = 0; i < r->sub_id_count; i++) {
         if (r->sub_ids[i] == sid)
@@ -936,17 +627,12 @@ static void test_subscription_identifiers(void **state)
 {
     (void)state;
     static peer sub, pub;
-    peer_init(&sub, MQTTS_V5, B.port, "", true);
-    connect_ok(&sub);
+    peer_connect(&sub, MQTTS_V5, B.port);
     subscribe_with_id(&sub, "sid/#", 7);
     subscribe_with_id(&sub, "sid/+/x", 9);
-    peer_init(&pub, MQTTS_V311, B.port, "", true);
-    connect_ok(&pub);
-    mqtts_publish m = message("sid/b", "one", 1, false);
-    assert_int_equal(mqtts_client_publish_wait(&pub.c, &m, 3000), MQTTS_OK);
-    RUN_UNTIL(sub.msg_total >= 1, 3000, &sub);
-    SETTLE(&sub);
-    assert_int_equal(sub.msg_total, 1);
+    peer_connect(&pub, MQTTS_V311, B.port);
+    publish_ok(&pub, "sid/b", "one", 1, false);
+    expect_msgs(&sub, 1);
     assert_string_equal(sub.msgs[0].topic, "sid/b");
     assert_int_equal(sub.msgs[0].sub_id_count, 1);
     assert_int_equal(sub.msgs[0].sub_ids[0], 7);
@@ -955,14 +641,13 @@ static void test_subscription_identifiers(void **state)
      * 2.0.11 sends one copy per subscription, each with its identifier; a
      * broker may also send one copy with both: either way each identifier
      * appears, and only those two). */
-    m = message("sid/a/x", "both", 1, false);
-    assert_int_equal(mqtts_client_publish_wait(&pub.c, &m, 3000), MQTTS_OK);
+    publish_ok(&pub, "sid/a/x", "both", 1, false);
     RUN_UNTIL(sub.msg_total >= 2, 3000, &sub);
     SETTLE(&sub);
     assert_true(sub.msg_total >= 2 && sub.msg_total <= 3);
     bool seen7 = false, seen9 = false;
     for (size_t i = 1; i < sub.msg_total; i++) {
-        const msg_rec *r = &sub.msgs[i];
+        const peer_msg *r = &sub.msgs[i];
         assert_string_equal(r->topic, "sid/a/x");
         assert_true(r->sub_id_count >= 1 && r->sub_id_count <= 2);
         for (unsigned k = 0; k < r->sub_id_count; k++)
@@ -982,11 +667,9 @@ static void test_option_no_local(void **state)
 {
     (void)state;
     static peer a, w;
-    peer_init(&w, MQTTS_V5, B.port, "", true);
-    connect_ok(&w);
+    peer_connect(&w, MQTTS_V5, B.port);
     subscribe(&w, "nl/#", 1);
-    peer_init(&a, MQTTS_V5, B.port, "", true);
-    connect_ok(&a);
+    peer_connect(&a, MQTTS_V5, B.port);
     mqtts_subscription s[2];
     memset(s, 0, sizeof s);
     s[0].filter = mqtts_cstr("nl/a");
@@ -996,10 +679,8 @@ static void test_option_no_local(void **state)
     s[1].qos = 1;
     subscribe_opts(&a, s, 2);
     assert_int_equal(a.suback_count, 2);
-    mqtts_publish m = message("nl/a", "mine", 1, false);
-    assert_int_equal(mqtts_client_publish_wait(&a.c, &m, 3000), MQTTS_OK);
-    m = message("nl/b", "echo", 1, false);
-    assert_int_equal(mqtts_client_publish_wait(&a.c, &m, 3000), MQTTS_OK);
+    publish_ok(&a, "nl/a", "mine", 1, false);
+    publish_ok(&a, "nl/b", "echo", 1, false);
     RUN_UNTIL(w.msg_total >= 2 && a.msg_total >= 1, 3000, &a, &w);
     SETTLE(&a, &w);
     assert_int_equal(w.msg_total, 2); /* both were published */
@@ -1017,25 +698,20 @@ static void test_option_retain_as_published(void **state)
     memset(&s, 0, sizeof s);
     s.filter = mqtts_cstr("rap/t");
     s.qos = 1;
-    peer_init(&kept, MQTTS_V5, B.port, "", true);
-    connect_ok(&kept);
+    peer_connect(&kept, MQTTS_V5, B.port);
     s.retain_as_published = true;
     subscribe_opts(&kept, &s, 1);
-    peer_init(&cleared, MQTTS_V5, B.port, "", true);
-    connect_ok(&cleared);
+    peer_connect(&cleared, MQTTS_V5, B.port);
     s.retain_as_published = false;
     subscribe_opts(&cleared, &s, 1);
-    peer_init(&pub, MQTTS_V5, B.port, "", true);
-    connect_ok(&pub);
-    mqtts_publish m = message("rap/t", "live", 1, true);
-    assert_int_equal(mqtts_client_publish_wait(&pub.c, &m, 3000), MQTTS_OK);
+    peer_connect(&pub, MQTTS_V5, B.port);
+    publish_ok(&pub, "rap/t", "live", 1, true);
     RUN_UNTIL(kept.msg_total >= 1 && cleared.msg_total >= 1, 3000, &kept, &cleared);
     assert_int_equal(kept.msg_total, 1);
     assert_int_equal(cleared.msg_total, 1);
     assert_true(kept.msgs[0].retain);     /* as published */
     assert_false(cleared.msgs[0].retain); /* a live message: retain cleared */
-    m = message("rap/t", "", 1, true);    /* remove the retained message */
-    assert_int_equal(mqtts_client_publish_wait(&pub.c, &m, 3000), MQTTS_OK);
+    publish_ok(&pub, "rap/t", "", 1, true); /* remove the retained message */
     bye(&kept);
     bye(&cleared);
     bye(&pub);
@@ -1056,14 +732,11 @@ static void test_option_retain_handling(void **state)
 {
     (void)state;
     static peer pub, never, once, always;
-    peer_init(&pub, MQTTS_V5, B.port, "", true);
-    connect_ok(&pub);
-    mqtts_publish m = message("rh/t", "kept", 1, true);
-    assert_int_equal(mqtts_client_publish_wait(&pub.c, &m, 3000), MQTTS_OK);
+    peer_connect(&pub, MQTTS_V5, B.port);
+    publish_ok(&pub, "rh/t", "kept", 1, true);
 
     /* 0: sent at every subscribe (the control: there is a retained message). */
-    peer_init(&always, MQTTS_V5, B.port, "", true);
-    connect_ok(&always);
+    peer_connect(&always, MQTTS_V5, B.port);
     subscribe_rh(&always, "rh/t", 0);
     RUN_UNTIL(always.msg_total >= 1, 3000, &always);
     subscribe_rh(&always, "rh/t", 0);
@@ -1072,15 +745,13 @@ static void test_option_retain_handling(void **state)
     assert_true(always.msgs[0].retain && always.msgs[1].retain);
 
     /* 2: never sent at subscribe. */
-    peer_init(&never, MQTTS_V5, B.port, "", true);
-    connect_ok(&never);
+    peer_connect(&never, MQTTS_V5, B.port);
     subscribe_rh(&never, "rh/t", 2);
     SETTLE(&never);
     assert_int_equal(never.msg_total, 0);
 
     /* 1: sent for a new subscription only. */
-    peer_init(&once, MQTTS_V5, B.port, "", true);
-    connect_ok(&once);
+    peer_connect(&once, MQTTS_V5, B.port);
     subscribe_rh(&once, "rh/t", 1);
     RUN_UNTIL(once.msg_total >= 1, 3000, &once);
     subscribe_rh(&once, "rh/t", 1);
@@ -1090,8 +761,7 @@ static void test_option_retain_handling(void **state)
     assert_string_equal(once.msgs[0].payload, "kept");
 
     /* And a live message still reaches the rh 2 subscriber. */
-    m = message("rh/t", "", 1, true); /* also removes the retained message */
-    assert_int_equal(mqtts_client_publish_wait(&pub.c, &m, 3000), MQTTS_OK);
+    publish_ok(&pub, "rh/t", "", 1, true); /* also removes the retained message */
     RUN_UNTIL(never.msg_total >= 1, 3000, &never);
     assert_int_equal(never.msg_total, 1);
     bye(&pub);
@@ -1105,8 +775,7 @@ static void test_option_v5_only_in_v311(void **state)
 {
     (void)state;
     static peer p;
-    peer_init(&p, MQTTS_V311, B.port, "", true);
-    connect_ok(&p);
+    peer_connect(&p, MQTTS_V311, B.port);
     mqtts_subscription s;
     memset(&s, 0, sizeof s);
     s.filter = mqtts_cstr("v311/opt");
@@ -1125,11 +794,9 @@ static void test_user_properties_on_message(void **state)
 {
     (void)state;
     static peer pub, sub;
-    peer_init(&sub, MQTTS_V5, B.port, "", true);
-    connect_ok(&sub);
+    peer_connect(&sub, MQTTS_V5, B.port);
     subscribe(&sub, "up/t", 1);
-    peer_init(&pub, MQTTS_V5, B.port, "", true);
-    connect_ok(&pub);
+    peer_connect(&pub, MQTTS_V5, B.port);
     static const mqtts_user_property up[3] = {
         {{"unit", 4}, {"C", 1}}, {{"k", 1}, {"1", 1}}, {{"k", 1}, {"2", 1}}};
     mqtts_publish m = message("up/t", "21.5", 1, false);
@@ -1138,7 +805,7 @@ static void test_user_properties_on_message(void **state)
     assert_int_equal(mqtts_client_publish_wait(&pub.c, &m, 3000), MQTTS_OK);
     RUN_UNTIL(sub.msg_total >= 1, 3000, &sub);
     assert_int_equal(sub.msg_total, 1);
-    const msg_rec *r = &sub.msgs[0];
+    const peer_msg *r = &sub.msgs[0];
     assert_int_equal(r->user_count, 3); /* all of them, repeated names too, in order */
     assert_string_equal(r->user[0][0], "unit");
     assert_string_equal(r->user[0][1], "C");
@@ -1234,8 +901,7 @@ static void suback_denied(mqtts_version v, uint8_t denied)
 {
     start_dynsec_broker(&BX);
     static peer p;
-    peer_init(&p, v, BX.port, "", true);
-    connect_ok(&p);
+    peer_connect(&p, v, BX.port);
     mqtts_subscription s[3];
     memset(s, 0, sizeof s);
     s[0].filter = mqtts_cstr("dyn/open/a");
@@ -1256,17 +922,8 @@ static void suback_denied(mqtts_version v, uint8_t denied)
     stop_dynsec_broker(&BX);
 }
 
-static void test_suback_reason_per_filter_v5(void **state)
-{
-    (void)state;
-    suback_denied(MQTTS_V5, MQTTS_RC_NOT_AUTHORIZED);
-}
-
-static void test_suback_reason_per_filter_v311(void **state)
-{
-    (void)state;
-    suback_denied(MQTTS_V311, MQTTS_V311_SUBACK_FAILURE);
-}
+TEST_OF(test_suback_reason_per_filter_v5, suback_denied(MQTTS_V5, MQTTS_RC_NOT_AUTHORIZED))
+TEST_OF(test_suback_reason_per_filter_v311, suback_denied(MQTTS_V311, MQTTS_V311_SUBACK_FAILURE))
 
 /* mosquitto sends no Reason String; a scripted broker on a loopback socket
  * does, on SUBACK, PUBACK and DISCONNECT, through the real TCP transport. */
@@ -1295,6 +952,19 @@ static size_t sock_packet(int fd, peer *p, uint8_t *buf, size_t cap)
     return plen;
 }
 
+/* A TCP socket bound to 127.0.0.1 on a free port, which *port receives. */
+static int loopback_socket(uint16_t *port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = loopback_addr(0);
+    socklen_t alen = sizeof a;
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
 static size_t put_str(uint8_t *at, const char *s)
 {
     size_t n = strlen(s);
@@ -1304,21 +974,36 @@ static size_t put_str(uint8_t *at, const char *s)
     return n + 2;
 }
 
+/* Sends a v5 PUBACK (with its packet id) or DISCONNECT (id NULL) with a
+ * reason code and a Reason String. */
+static void send_with_reason(int fd, uint8_t first, const uint16_t *id, uint8_t reason,
+                             const char *text)
+{
+    uint8_t out[128], props[96];
+    size_t pl = 0, k = 0;
+    props[pl++] = MQTTS_PROP_REASON_STRING;
+    pl += put_str(props + pl, text);
+    out[k++] = first;
+    out[k++] = (uint8_t)((id ? 2 : 0) + 1 + 1 + pl);
+    if (id) {
+        out[k++] = (uint8_t)(*id >> 8);
+        out[k++] = (uint8_t)*id;
+    }
+    out[k++] = reason;
+    out[k++] = (uint8_t)pl;
+    memcpy(out + k, props, pl);
+    k += pl;
+    sock_send(fd, out, k);
+}
+
 static void test_reason_strings_scripted_broker(void **state)
 {
     (void)state;
-    int lfd = script_fd[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    assert_true(lfd >= 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t alen = sizeof a;
-    assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof a), 0);
+    uint16_t port;
+    int lfd = script_fd[0] = loopback_socket(&port);
     assert_int_equal(listen(lfd, 4), 0);
-    assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &alen), 0);
     static peer p;
-    peer_init(&p, MQTTS_V5, ntohs(a.sin_port), "scripted", true);
+    peer_init(&p, MQTTS_V5, port, "scripted", true);
     p.cfg.session.no_reconnect = true;
     peer_start(&p);
     assert_int_equal(mqtts_client_connect(&p.c), MQTTS_OK); /* the backlog accepts */
@@ -1374,34 +1059,14 @@ static void test_reason_strings_scripted_broker(void **state)
     assert_int_equal(mqtts_client_publish(&p.c, &m, &pid), MQTTS_OK);
     sock_packet(fd, &p, in, sizeof in);
     assert_int_equal(in[0] & 0xF6, 0x32); /* PUBLISH QoS 1 */
-    pl = put_str(props + 1, "no subscribers") + 1;
-    props[0] = MQTTS_PROP_REASON_STRING;
-    k = 0;
-    out[k++] = 0x40;
-    out[k++] = (uint8_t)(2 + 1 + 1 + pl);
-    out[k++] = (uint8_t)(pid >> 8);
-    out[k++] = (uint8_t)pid;
-    out[k++] = MQTTS_RC_NO_MATCHING_SUBSCRIBERS;
-    out[k++] = (uint8_t)pl;
-    memcpy(out + k, props, pl);
-    k += pl;
-    sock_send(fd, out, k);
+    send_with_reason(fd, 0x40, &pid, MQTTS_RC_NO_MATCHING_SUBSCRIBERS, "no subscribers");
     RUN_UNTIL(p.delivered >= 1, 3000, &p);
     assert_int_equal(p.delivered, 1);
     assert_int_equal(p.delivered_reason, MQTTS_RC_NO_MATCHING_SUBSCRIBERS);
     assert_string_equal(p.delivered_reason_string, "no subscribers");
 
     /* DISCONNECT 0x98 with a reason string. */
-    pl = put_str(props + 1, "maintenance") + 1;
-    props[0] = MQTTS_PROP_REASON_STRING;
-    k = 0;
-    out[k++] = 0xE0;
-    out[k++] = (uint8_t)(1 + 1 + pl);
-    out[k++] = MQTTS_RC_ADMINISTRATIVE_ACTION;
-    out[k++] = (uint8_t)pl;
-    memcpy(out + k, props, pl);
-    k += pl;
-    sock_send(fd, out, k);
+    send_with_reason(fd, 0xE0, NULL, MQTTS_RC_ADMINISTRATIVE_ACTION, "maintenance");
     RUN_UNTIL(p.disconnected >= 1, 3000, &p);
     assert_int_equal(p.disconnected, 1);
     assert_int_equal(p.disconnect_err, MQTTS_ERR_BROKER_DISCONNECT);
@@ -1415,17 +1080,9 @@ static void test_reason_strings_scripted_broker(void **state)
 /* A loopback port where nothing listens (bound, then closed). */
 static uint16_t dead_port(void)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t alen = sizeof a;
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
-    close(fd);
-    return ntohs(a.sin_port);
+    uint16_t port;
+    close(loopback_socket(&port));
+    return port;
 }
 
 static size_t first_event(const peer *p, mqtts_event_type t)
@@ -1480,8 +1137,7 @@ static void test_failover_nothing_listens(void **state)
 static void test_failover_no_connack(void **state)
 {
     (void)state;
-    if (proxy_start(&PX, B.port) != 0)
-        fail_msg("%s", PX.error);
+    start_proxy(B.port, false);
     proxy_blackhole(&PX, true);
     static peer p;
     peer_init(&p, MQTTS_V5, PX.port, "", true);
@@ -1501,13 +1157,8 @@ static void test_failover_no_connack(void **state)
 static void test_server_keep_alive(void **state)
 {
     (void)state;
-    broker_options o;
-    memset(&o, 0, sizeof o);
-    o.max_keepalive = 10; /* mosquitto 2.0.11 refuses less than 10 */
-    start_broker(&BX, &o);
-    if (proxy_start(&PX, BX.port) != 0)
-        fail_msg("%s", PX.error);
-    proxy_capture(&PX, capbuf, sizeof capbuf);
+    start_broker(&BX, &(broker_options){.max_keepalive = 10}); /* mosquitto 2.0.11 refuses less than 10 */
+    start_proxy(BX.port, true);
     static peer p;
     peer_init(&p, MQTTS_V5, PX.port, "", true);
     p.cfg.session.keep_alive_s = 60;
@@ -1553,8 +1204,7 @@ static void kicked(mqtts_version v)
 {
     start_dynsec_broker(&BX);
     static peer admin, victim;
-    peer_init(&admin, MQTTS_V5, BX.port, "", true);
-    connect_ok(&admin);
+    peer_connect(&admin, MQTTS_V5, BX.port);
     subscribe(&admin, "$CONTROL/dynamic-security/v1/response", 1);
     dynsec_command(&admin, "{\"commands\":[{\"command\":\"createClient\","
                            "\"username\":\"victim\",\"password\":\"pw\"}]}");
@@ -1583,17 +1233,8 @@ static void kicked(mqtts_version v)
     stop_dynsec_broker(&BX);
 }
 
-static void test_broker_disconnect_reason_v5(void **state)
-{
-    (void)state;
-    kicked(MQTTS_V5);
-}
-
-static void test_broker_disconnect_reason_v311(void **state)
-{
-    (void)state;
-    kicked(MQTTS_V311);
-}
+TEST_OF(test_broker_disconnect_reason_v5, kicked(MQTTS_V5))
+TEST_OF(test_broker_disconnect_reason_v311, kicked(MQTTS_V311))
 
 /* Session takeover: mosquitto 2.0.11 closes the old connection without a
  * DISCONNECT 0x8E (found by experiment, for v5 too); later versions send

@@ -40,11 +40,7 @@ static raw_client rc_a, rc_b, rc_w;
 static int group_setup(void **state)
 {
     (void)state;
-    if (broker_start(&g_broker, NULL) != 0) {
-        fprintf(stderr, "%s\n", g_broker.error);
-        return -1;
-    }
-    return 0;
+    return broker_start_or_say(&g_broker, NULL);
 }
 
 static int group_teardown(void **state)

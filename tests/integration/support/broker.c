@@ -560,6 +560,15 @@ bool broker_running(broker *b)
     return true;
 }
 
+int broker_start_or_say(broker *b, const broker_options *o)
+{
+    if (broker_start(b, o) != 0) {
+        fprintf(stderr, "broker: %s\n", b->error);
+        return -1;
+    }
+    return 0;
+}
+
 int broker_stop(broker *b)
 {
     if (b->pid > 0)

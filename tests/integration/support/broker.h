@@ -126,6 +126,10 @@ typedef struct broker {
  * failure nothing is left running and no temp dir is left. */
 int broker_start(broker *b, const broker_options *o);
 
+/* broker_start, and when it fails b->error on stderr: the body of a cmocka
+ * group setup, which has no message of its own. */
+int broker_start_or_say(broker *b, const broker_options *o);
+
 /* SIGTERM, wait up to BROKER_STOP_TIMEOUT_MS (then SIGKILL), reap, and
  * remove the temp dir. Safe on a broker that was never started, already
  * stopped or killed. */
