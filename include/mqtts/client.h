@@ -130,6 +130,11 @@ mqtts_err mqtts_reply_topic(mqtts_version v, mqtts_str request_topic, mqtts_bin 
 bool mqtts_is_reply(mqtts_version v, const mqtts_publish *m, mqtts_str request_topic,
                     mqtts_bin correlation);
 
+/* Drop the connection now, without DISCONNECT (the link under it is gone:
+ * a Wi-Fi disassociation), as if the transport had failed with err: the
+ * usual DISCONNECTED event, reconnect and resend follow. */
+void mqtts_client_abort(mqtts_client *c, mqtts_err err);
+
 bool mqtts_client_is_connected(const mqtts_client *c);
 /* The reason code of the last CONNACK refusal or broker DISCONNECT. */
 uint8_t mqtts_client_last_reason(const mqtts_client *c);

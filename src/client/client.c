@@ -276,6 +276,12 @@ mqtts_err mqtts_client_disconnect(mqtts_client *c, uint32_t timeout_ms)
     return e == MQTTS_ERR_NOT_CONNECTED ? MQTTS_OK : e;
 }
 
+void mqtts_client_abort(mqtts_client *c, mqtts_err err)
+{
+    if (c->transport_up)
+        drop(c, err);
+}
+
 bool mqtts_client_is_connected(const mqtts_client *c)
 {
     return c->connected;
