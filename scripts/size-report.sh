@@ -5,8 +5,10 @@
 #                          [--budget-state BYTES] [-DMQTTS_CONFIG_X=V]...
 #
 # Cross-compiles every .c file of the core directories (src/packet,
-# src/session, src/names, src/client, src/device: those that exist; the
-# device runtime drives the client, which is portable too) with
+# src/session, src/names, src/client, src/device, src/websocket: those that
+# exist; the device runtime drives the client, which is portable too; the
+# WebSocket framing runs on devices too, its POSIX part in posix/ is left
+# out) with
 # arm-none-eabi-gcc -Os, and prints text/data/bss per object file, per
 # directory and overall, then the same after a partial link with
 # --gc-sections, then sizeof(mqtts_session) (the engine's state, without the
@@ -27,7 +29,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CROSS=${CROSS:-arm-none-eabi-}
-CORE_DIRS=(src/packet src/session src/names src/client src/device)
+CORE_DIRS=(src/packet src/session src/names src/client src/device src/websocket)
 ARCH_FLAGS=(-mcpu=cortex-m0plus -mthumb -Os)
 CFLAGS=("${ARCH_FLAGS[@]}" -std=c11 -ffunction-sections -fdata-sections -ffreestanding
         -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes

@@ -108,6 +108,19 @@ typedef enum mqtts_err {
     MQTTS_ERR_TLS_HANDSHAKE = -155,       /* any other handshake failure */
     MQTTS_ERR_TLS_SETUP = -156,           /* mbedTLS could not be set up (memory, entropy) */
     MQTTS_ERR_TLS_PROTOCOL = -157,        /* a bad record after the handshake */
+
+    /* WebSocket (-170 .. -179): src/websocket; mqtts_ws_error_detail() in
+     * websocket.h quotes the status line, the close code and reason, and
+     * says what to do. */
+    MQTTS_ERR_WS_HTTP_STATUS = -170,      /* the upgrade got an HTTP status other than 101 */
+    MQTTS_ERR_WS_BAD_ACCEPT = -171,       /* Sec-WebSocket-Accept missing or wrong */
+    MQTTS_ERR_WS_SUBPROTOCOL = -172,      /* the server did not agree to the "mqtt" subprotocol */
+    MQTTS_ERR_WS_BAD_RESPONSE = -173,     /* the answer is not a WebSocket upgrade */
+    MQTTS_ERR_WS_TEXT_FRAME = -174,       /* a text frame: MQTT is binary only */
+    MQTTS_ERR_WS_BAD_FRAME = -175,        /* a malformed frame (reserved bits, length, ...) */
+    MQTTS_ERR_WS_CLOSED = -176,           /* the server sent a close frame (code, reason) */
+    MQTTS_ERR_WS_HANDSHAKE_TIMEOUT = -177, /* no complete upgrade answer in time */
+    MQTTS_ERR_WS_ENTROPY = -178,          /* no random bytes for the key or a mask */
 } mqtts_err;
 
 /* A short, stable, human-readable name for an error ("varint longer than

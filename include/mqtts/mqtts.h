@@ -10,5 +10,6 @@
 #include "mqtts/packet.h"
 #include "mqtts/tls.h" /* declarations only: link mqtts::tls to use them */
 #include "mqtts/version.h"
+#include "mqtts/websocket.h" /* declarations only: link mqtts::ws to use them */
 
 #endif

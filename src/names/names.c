@@ -86,6 +86,16 @@ const char *mqtts_strerror(mqtts_err err)
     case MQTTS_ERR_TLS_HANDSHAKE: return "TLS handshake failed";
     case MQTTS_ERR_TLS_SETUP: return "TLS set-up failed";
     case MQTTS_ERR_TLS_PROTOCOL: return "TLS protocol error";
+    /* WebSocket (src/websocket; the detail is in mqtts_ws_error_detail()). */
+    case MQTTS_ERR_WS_HTTP_STATUS: return "WebSocket: upgrade refused with an HTTP status";
+    case MQTTS_ERR_WS_BAD_ACCEPT: return "WebSocket: wrong Sec-WebSocket-Accept";
+    case MQTTS_ERR_WS_SUBPROTOCOL: return "WebSocket: subprotocol mqtt not agreed";
+    case MQTTS_ERR_WS_BAD_RESPONSE: return "WebSocket: not an upgrade answer";
+    case MQTTS_ERR_WS_TEXT_FRAME: return "WebSocket: text frame";
+    case MQTTS_ERR_WS_BAD_FRAME: return "WebSocket: malformed frame";
+    case MQTTS_ERR_WS_CLOSED: return "WebSocket: closed by the server";
+    case MQTTS_ERR_WS_HANDSHAKE_TIMEOUT: return "WebSocket: upgrade timed out";
+    case MQTTS_ERR_WS_ENTROPY: return "WebSocket: no entropy";
     case MQTTS_ERR_NOT_A_REQUEST: return "the message is not a request (no response topic)";
     case MQTTS_ERR_TLS_REQUIRED:
         return "the server answered with TLS: this port needs a TLS connection (mqtts://, usually port 8883)";

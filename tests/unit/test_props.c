@@ -867,6 +867,16 @@ static const mqtts_err ALL_ERRS[] = {
     MQTTS_ERR_TLS_HANDSHAKE,
     MQTTS_ERR_TLS_SETUP,
     MQTTS_ERR_TLS_PROTOCOL,
+    /* WebSocket (issue 6) */
+    MQTTS_ERR_WS_HTTP_STATUS,
+    MQTTS_ERR_WS_BAD_ACCEPT,
+    MQTTS_ERR_WS_SUBPROTOCOL,
+    MQTTS_ERR_WS_BAD_RESPONSE,
+    MQTTS_ERR_WS_TEXT_FRAME,
+    MQTTS_ERR_WS_BAD_FRAME,
+    MQTTS_ERR_WS_CLOSED,
+    MQTTS_ERR_WS_HANDSHAKE_TIMEOUT,
+    MQTTS_ERR_WS_ENTROPY,
 };
 
 static bool is_defined_err(int v)
@@ -881,7 +891,7 @@ static bool is_defined_err(int v)
 static void test_strerror_numbers_stable(void **state)
 {
     (void)state;
-    assert_int_equal(ARRAY_LEN(ALL_ERRS), 55 + 18 /* TLS */);
+    assert_int_equal(ARRAY_LEN(ALL_ERRS), 55 + 18 /* TLS */ + 9 /* WebSocket */);
     assert_int_equal(MQTTS_OK, 0);
     assert_int_equal(MQTTS_NEED_MORE, 1);
     for (size_t i = 2; i < ARRAY_LEN(ALL_ERRS); i++)
