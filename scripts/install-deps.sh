@@ -7,9 +7,10 @@ PACKAGES=(
     cmake make ninja-build pkg-config
     gcc libc6-dev clang libclang-rt-14-dev
     libcmocka-dev
-    gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi
+    gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi liblwip-dev
     libmbedtls-dev ca-certificates
     valgrind strace mosquitto mosquitto-clients openssl python3-paho-mqtt
+    groff-base
 )
 
 if [ "$(id -u)" -ne 0 ]; then
