@@ -1,65 +1,61 @@
 /*
- * mqtts - the command-line tool.
+ * mqtts - the command-line tool: `mqtts COMMAND [options]`.
  *
- * For now it knows its version and its usage. The subcommands arrive with
- * their issues, one file each; until then they are listed, honestly, as not
- * yet available.
- *
- * Exit status: 0 success, 2 usage error (unknown command or option, or a
- * command this version does not have yet).
+ * This file only dispatches. Each subcommand lives in its own file and
+ * shares the option table (opts.c), URLs (url.c), the config file
+ * (config.c), the connection (conn.c), the -d trace (trace.c) and the
+ * output formats (output.c). Subcommands that are planned but not written
+ * yet are listed, honestly, as not yet available.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "mqtts/version.h"
-
-enum { EXIT_OK = 0, EXIT_USAGE = 2 };
+#include "tool.h"
 
 typedef struct command {
     const char *name;
     const char *summary;
+    int (*run)(int argc, char **argv); /* NULL: not yet available */
 } command;
 
-/* Planned subcommands, in the order the usage lists them. */
-static const command planned[] = {
-    {"pub", "publish a message"},
-    {"sub", "subscribe and print the messages that arrive"},
-    {"rpc", "send an MQTT 5 request and wait for the response"},
-    {"cert", "inspect a broker's certificate chain"},
-    {"doctor", "check a connection step by step: DNS, TCP, TLS, MQTT"},
-    {"device", "run the virtual device: link, time, TLS, MQTT, online"},
+static const command commands[] = {
+    {"pub", "publish a message", cmd_pub},
+    {"sub", "subscribe and print the messages that arrive", cmd_sub},
+    {"rpc", "send an MQTT 5 request and wait for the response", cmd_rpc},
+    {"cert", "inspect a broker's certificate chain", cmd_cert},
+    {"doctor", "check a connection step by step: DNS, TCP, TLS, MQTT", cmd_doctor},
+    {"device", "run the virtual device: link, time, TLS, MQTT, online", cmd_device},
 };
 
-#define PLANNED_COUNT (sizeof planned / sizeof planned[0])
+#define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *out)
 {
-    size_t i;
-
     fputs("Usage: mqtts <command> [options]\n"
-          "       mqtts --help | --version\n"
+          "       mqtts help <command> | --help | --version\n"
           "\n"
-          "Commands:\n"
-          "  help      show this help\n",
+          "Commands:\n",
           out);
-    for (i = 0; i < PLANNED_COUNT; i++)
-        fprintf(out, "  %-8s  %s (not yet available)\n", planned[i].name, planned[i].summary);
-    fputs("\n"
+    for (size_t i = 0; i < COMMAND_COUNT; i++)
+        fprintf(out, "  %-8s  %s%s\n", commands[i].name, commands[i].summary,
+                commands[i].run ? "" : " (not yet available)");
+    fputs("  help      show this help, or a command's (mqtts help pub)\n"
+          "\n"
           "Options:\n"
           "  -h, --help     show this help and exit\n"
           "  -V, --version  print the version and exit\n"
           "\n"
-          "Exit status: 0 success, 2 usage error.\n",
+          "Run 'mqtts <command> --help' for a command's options.\n\n",
           out);
+    exit_codes_help(out);
 }
 
-static const command *find_planned(const char *name)
+static const command *find_command(const char *name)
 {
-    size_t i;
-
-    for (i = 0; i < PLANNED_COUNT; i++) {
-        if (strcmp(planned[i].name, name) == 0)
-            return &planned[i];
+    for (size_t i = 0; i < COMMAND_COUNT; i++) {
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
     }
     return NULL;
 }
@@ -70,18 +66,42 @@ static int usage_error(const char *what, const char *arg)
     return EXIT_USAGE;
 }
 
+static int not_yet(const command *c)
+{
+    fprintf(stderr, "mqtts: '%s' is not yet available in mqtts %s\n", c->name,
+            MQTTS_VERSION_STRING);
+    return EXIT_USAGE;
+}
+
+/* mqtts help [COMMAND] */
+static int help(int argc, char **argv)
+{
+    if (argc == 2) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (argc > 3)
+        return usage_error("unexpected argument", argv[3]);
+    const command *c = find_command(argv[2]);
+    if (!c)
+        return usage_error("unknown command", argv[2]);
+    if (!c->run)
+        return not_yet(c);
+    char *args[] = {argv[2], "--help", NULL};
+    return c->run(2, args);
+}
+
 int main(int argc, char **argv)
 {
-    const char *arg;
-
     if (argc < 2) {
         fputs("mqtts: no command given\n\n", stderr);
         usage(stderr);
         return EXIT_USAGE;
     }
-    arg = argv[1];
-
-    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0 || strcmp(arg, "help") == 0) {
+    const char *arg = argv[1];
+    if (strcmp(arg, "help") == 0)
+        return help(argc, argv);
+    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
         if (argc > 2)
             return usage_error("unexpected argument", argv[2]);
         usage(stdout);
@@ -95,10 +115,10 @@ int main(int argc, char **argv)
     }
     if (arg[0] == '-')
         return usage_error("unknown option", arg);
-    if (find_planned(arg) != NULL) {
-        fprintf(stderr, "mqtts: '%s' is not yet available in mqtts %s\n", arg,
-                MQTTS_VERSION_STRING);
-        return EXIT_USAGE;
-    }
-    return usage_error("unknown command", arg);
+    const command *c = find_command(arg);
+    if (!c)
+        return usage_error("unknown command", arg);
+    if (!c->run)
+        return not_yet(c);
+    return c->run(argc - 1, argv + 1);
 }
