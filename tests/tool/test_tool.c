@@ -263,7 +263,7 @@ static const char *const sub_only_options[] = {
     "-R, --no-retained", "--retained-only", "--remove-retained", "-E, --exit-after-subscribe",
     "--retain-as-published", "-v, --verbose", "-N, --no-newline", "-F, --format", "--json",
 };
-static const char *const never_listed[] = {"--psk", "--unix", "--proxy", "--ws-path", "-A ",
+static const char *const never_listed[] = {"--psk", "--unix", "--proxy", "-A ",
                                            "--ciphers", "--tls-version"};
 
 static void test_cli_help(void **state)
@@ -289,7 +289,7 @@ static void test_cli_help(void **state)
     for (size_t i = 0; i < sizeof never_listed / sizeof *never_listed; i++)
         EXPECT_LACKS(&p, PROC_OUT, never_listed[i]);
     EXPECT_HAS(&p, PROC_OUT, "  3  the broker refused");
-    EXPECT_HAS(&p, PROC_OUT, "  6  not supported (yet): WebSocket URLs (issue 6)");
+    EXPECT_HAS(&p, PROC_OUT, "  6  not supported (yet): MQTT 3.1");
     proc_free(&p);
     proc_free(&q);
 
@@ -380,8 +380,8 @@ static const usage_case usage_cases[] = {
     {2, "option '--insecure' takes no value", {"pub", M, "--insecure=yes"}},
     {2, "MQTT 3.1.1 allows a password only with a user name", {"pub", M, "-P", "pw"}},
     {2, "-f: cannot read '/nonexistent/file'", {"pub", "-t", "x", "-f", "/nonexistent/file"}},
-    {6, "WebSocket (ws://, wss://) is not supported yet (issue 6)", {"pub", "-L", "ws://127.0.0.1/x", "-m", "y"}},
-    {6, "WebSocket (ws://, wss://) is not supported yet (issue 6)", {"sub", "-L", "wss://127.0.0.1:8884/x"}},
+    {2, "--ws-path goes with a ws:// or wss:// URL", {"pub", "--ws-path", "/mqtt", "-t", "x", "-m", "y"}},
+    {2, "a path starting with /", {"sub", "-L", "wss://127.0.0.1:8884/x", "--ws-path", "mqtt", "-t", "x"}},
     {2, "it must start with mqtt://, mqtts://, ws:// or wss://", {"pub", "-L", "http://h/x", "-m", "y"}},
     {2, "the port must be a number from 1 to 65535", {"pub", "-L", "mqtt://h:99999/x", "-m", "y"}},
     {2, "an IPv6 address needs its closing ']'", {"pub", "-L", "mqtt://[::1/x", "-m", "y"}},
@@ -1132,7 +1132,7 @@ static void test_auth_config_file(void **state)
 /* tls */
 
 static char g_pki[300];
-static char g_tls_port[3][8];
+static char g_tls_port[4][8];
 
 static const char *pki(const char *name)
 {
@@ -1162,14 +1162,16 @@ static int tls_setup(void **state)
              "listener @PORT2@ 127.0.0.1\ncertfile %s/good-chain.pem\nkeyfile %s/good.key\n"
              "cafile %s/root.pem\nrequire_certificate true\n"
              "listener @PORT3@ 127.0.0.1\ncertfile %s/wronghost-chain.pem\n"
-             "keyfile %s/wronghost.key\n",
-             g_pki, g_pki, g_pki, g_pki, g_pki, g_pki, g_pki);
+             "keyfile %s/wronghost.key\n"
+             "listener @PORT4@ 127.0.0.1\nprotocol websockets\n"
+             "certfile %s/good-chain.pem\nkeyfile %s/good.key\n",
+             g_pki, g_pki, g_pki, g_pki, g_pki, g_pki, g_pki, g_pki, g_pki);
     broker_options o = BROKER_OPTIONS_INIT;
-    o.extra_ports = 3;
+    o.extra_ports = 4;
     o.extra_config = conf;
     if (start_broker(&o) != 0)
         return -1;
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         snprintf(g_tls_port[i], sizeof g_tls_port[i], "%u", g_b.extra_port[i]);
     return 0;
 }
@@ -1203,6 +1205,34 @@ static void test_tls_verified(void **state)
     /* Plain MQTT to the TLS port: exit 1, and the message points at TLS. */
     EXPECT_RC(&p, tool(&p, NULL, ARGV(T, "pub", "-p", tp, "-t", "x", "-m", "y")), 1);
     EXPECT_HAS(&p, PROC_ERR, "TLS");
+    proc_free(&p);
+}
+
+/* MQTT over secure WebSocket (issue 6): sub and pub with a wss:// URL whose
+ * path is the WebSocket path, against mosquitto's TLS websockets listener;
+ * --ws-path; ws:// (no TLS) to that port fails with a WebSocket error;
+ * --ws-path without a ws URL is a usage error. */
+static void test_tls_websocket(void **state)
+{
+    (void)state;
+    proc s, p;
+    char url[128];
+    snprintf(url, sizeof url, "wss://localhost:%s/mqtt", g_tls_port[3]);
+    sub_start(&s, ARGV(T, "sub", "-L", url, "--cafile", pki("root.pem"), "-t", "ws/t", "-C", "2",
+                       "-v", "-W", "20", "-q", "1", "-d"));
+    pub_ok(NULL, ARGV(T, "pub", "-L", url, "--cafile", pki("root.pem"), "-t", "ws/t", "-m",
+                      "over-wss", "-q", "1", "-V", "5"));
+    snprintf(url, sizeof url, "wss://localhost:%s", g_tls_port[3]);
+    pub_ok(NULL, ARGV(T, "pub", "-L", url, "--ws-path", "/mqtt", "--cafile", pki("root.pem"),
+                      "-t", "ws/t", "-m", "path-option", "-q", "2"));
+    sub_done(&s, 0, "ws/t over-wss\nws/t path-option\n");
+    proc_free(&s);
+    snprintf(url, sizeof url, "ws://localhost:%s/mqtt", g_tls_port[3]);
+    EXPECT_RC(&p, tool(&p, NULL, ARGV(T, "pub", "-L", url, "-t", "x", "-m", "y")), 1);
+    EXPECT_HAS(&p, PROC_ERR, "WebSocket");
+    proc_free(&p);
+    EXPECT_RC(&p, tool(&p, NULL, ARGV(T, "pub", "--ws-path", "/mqtt", "-t", "x", "-m", "y")), 2);
+    EXPECT_HAS(&p, PROC_ERR, "--ws-path");
     proc_free(&p);
 }
 
@@ -1572,6 +1602,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_tls_failures),
         cmocka_unit_test(test_tls_mutual),
         cmocka_unit_test(test_tls_alpn),
+        cmocka_unit_test(test_tls_websocket),
     };
     const struct CMUnitTest reconnect[] = {
         cmocka_unit_test(test_sub_survives_restart),

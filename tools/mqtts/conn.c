@@ -195,6 +195,36 @@ static int init_tls(tool_conn *c)
 }
 #endif
 
+/* WebSocket on top of TCP or TLS. The buffer holds one outgoing frame
+ * (the client hands over at most this much per send) and the upgrade. */
+#define WS_BUF_SIZE 16384
+
+static int init_ws(tool_conn *c)
+{
+    const tool_opts *o = c->o;
+    c->ws_buf = malloc(WS_BUF_SIZE);
+    if (!c->ws_buf) {
+        tool_error("out of memory");
+        return EXIT_CONN;
+    }
+    mqtts_ws_config wc;
+    memset(&wc, 0, sizeof wc);
+    wc.path = o->ws_path;
+    wc.secure = o->tls;
+    wc.buf = c->ws_buf;
+    wc.buf_size = WS_BUF_SIZE;
+    mqtts_transport below = c->top;
+    mqtts_err e = mqtts_ws_init(&c->ws, &wc, &below, &c->ws_t);
+    if (e != MQTTS_OK) {
+        tool_error("WebSocket set-up failed: %s: %s", mqtts_strerror(e),
+                   mqtts_ws_error_detail(&c->ws));
+        return EXIT_USAGE;
+    }
+    c->ws_on = true;
+    c->top = c->ws_t;
+    return EXIT_OK;
+}
+
 static uint32_t seed(void)
 {
     uint32_t s = 0;
@@ -257,6 +287,8 @@ int conn_init(tool_conn *c, const tool_opts *o, const conn_params *p)
     if (o->tls && (rc = init_tls(c)) != EXIT_OK)
         return rc;
 #endif
+    if (o->ws && (rc = init_ws(c)) != EXIT_OK)
+        return rc;
     if (o->debug) {
         mqtts_transport below = c->top;
         c->tr = trace_new(&below, &c->top, stderr, &c->client, o->version, c->tcp.peer, o->tls);
@@ -476,6 +508,16 @@ int conn_fail(tool_conn *c, mqtts_err e)
                    detail[0] ? "\n  " : "", detail);
         return EXIT_TLS;
     }
+    /* Anything that ends a WebSocket connection before its first CONNACK
+     * (a TLS port spoken to in plain HTTP closes at once) is told as such. */
+    if ((e <= MQTTS_ERR_WS_HTTP_STATUS && e >= MQTTS_ERR_WS_ENTROPY) ||
+        (c->ws_on && !c->ever_connected && e != MQTTS_ERR_DNS && e != MQTTS_ERR_CONNECT_REFUSED &&
+         !(e <= MQTTS_ERR_TLS_UNTRUSTED && e >= MQTTS_ERR_TLS_PROTOCOL))) {
+        const char *detail = c->ws_on ? mqtts_ws_error_detail(&c->ws) : "";
+        tool_error("WebSocket with %s port %u failed: %s%s%s", o->host, o->port,
+                   mqtts_strerror(e), detail[0] ? "\n  " : "", detail);
+        return EXIT_CONN;
+    }
     switch (e) {
     case MQTTS_ERR_BROKER_DISCONNECT:
         tool_error("%s port %u closed the connection: %s (reason code 0x%02X)", o->host, o->port,
@@ -513,6 +555,7 @@ void conn_free(tool_conn *c)
         mqtts_tls_free(&c->tls);
 #endif
     trace_free(c->tr);
+    free(c->ws_buf);
     free(c->mem.rx);
     free(c->mem.tx);
     free(c->mem.store);

@@ -14,6 +14,7 @@
 #include <signal.h>
 
 #include "mqtts/client.h"
+#include "mqtts/websocket.h"
 #include "opts.h"
 #include "trace.h"
 #ifdef MQTTS_TOOL_TLS
@@ -43,6 +44,10 @@ typedef struct tool_conn {
     mqtts_transport tls_t;
     const char *alpn[MQTTS_TLS_ALPN_MAX + 1];
 #endif
+    mqtts_ws ws;            /* MQTT over WebSocket (ws://, wss://) */
+    bool ws_on;
+    mqtts_transport ws_t;
+    uint8_t *ws_buf;
     trace *tr;
     mqtts_transport top;
     mqtts_broker_address addr;

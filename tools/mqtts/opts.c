@@ -52,11 +52,15 @@ static const opt_def opt_table[] = {
     {OPT_PORT, "-p", "--port", NULL, "PORT", BOTH, G_CONN, "port",
      "broker port (default 1883, or 8883 with TLS); 8883 implies TLS"},
     {OPT_URL, "-L", "--url", NULL, "URL", PUB_RPC, G_CONN, NULL,
-     "mqtt[s]://[USER[:PASSWORD]@]HOST[:PORT]/TOPIC (mqtts:// is TLS); "
-     "ws:// and wss:// are not supported yet"},
+     "mqtt[s]://[USER[:PASSWORD]@]HOST[:PORT]/TOPIC (mqtts:// is TLS), or "
+     "ws[s]://[USER[:PASSWORD]@]HOST[:PORT][/PATH]: MQTT over WebSocket (wss:// is TLS; "
+     "PATH is the WebSocket path, default /mqtt; give the topic with -t)"},
     {OPT_URL, "-L", "--url", NULL, "URL", CMD_SUB, G_CONN, NULL,
-     "mqtt[s]://[USER[:PASSWORD]@]HOST[:PORT][/FILTER] (mqtts:// is TLS); "
-     "ws:// and wss:// are not supported yet"},
+     "mqtt[s]://[USER[:PASSWORD]@]HOST[:PORT][/FILTER] (mqtts:// is TLS), or "
+     "ws[s]://[USER[:PASSWORD]@]HOST[:PORT][/PATH]: MQTT over WebSocket (wss:// is TLS; "
+     "PATH is the WebSocket path, default /mqtt; give the filter with -t)"},
+    {OPT_WS_PATH, NULL, "--ws-path", NULL, "PATH", BOTH, G_CONN, "ws_path",
+     "the WebSocket path for ws:// and wss:// URLs (default /mqtt)"},
     {OPT_VERSION, "-V", "--protocol-version", NULL, "VERSION", CMD_PUB | CMD_SUB, G_CONN,
      "version", "MQTT version: 311 or mqttv311 (default), 5 or mqttv5"},
     {OPT_VERSION, "-V", "--protocol-version", NULL, "VERSION", CMD_RPC, G_CONN, "version",
@@ -191,7 +195,6 @@ static const struct {
     {"-M", "a maximum in-flight count (the broker's Receive Maximum applies)"},
     {"--pretty", "pretty-printed JSON"},
     {"--random-filter", "random filtering"},
-    {"--ws-path", "WebSocket (issue 6)"},
 };
 
 /* ---------------------------------------------------------------------- */
@@ -301,13 +304,22 @@ static int apply_url(tool_opts *o, const char *value, opt_prio prio, const char 
         tool_error("bad URL '%s' for %s: %s", shown, where, err);
         return EXIT_USAGE;
     }
-    if (u.scheme == URL_WS || u.scheme == URL_WSS) {
-        free(u.buf);
-        tool_error("%s: WebSocket (ws://, wss://) is not supported yet (issue 6)", where);
-        return EXIT_UNSUPPORTED;
-    }
     opts_keep(o, u.buf);
     o->scheme = (int)u.scheme;
+    /* In a ws:// URL the path is the WebSocket's (as in every ws URL), not
+     * a topic: brokers serve MQTT on a path such as /mqtt. */
+    o->ws = u.scheme == URL_WS || u.scheme == URL_WSS;
+    if (o->ws && u.topic) {
+        char *path = opts_keep(o, malloc(strlen(u.topic) + 2));
+        if (!path)
+            return EXIT_CONN;
+        path[0] = '/';
+        strcpy(path + 1, u.topic);
+        u.topic = NULL;
+        int rc = opts_apply(o, OPT_WS_PATH, path, prio, where);
+        if (rc != EXIT_OK)
+            return rc;
+    }
     int rc = opts_apply(o, OPT_HOST, u.host, prio, where);
     if (rc == EXIT_OK && u.port) {
         o->port = u.port;
@@ -465,6 +477,11 @@ static int apply_value(tool_opts *o, opt_id id, const char *value, opt_prio prio
     case OPT_USERNAME: o->username = value; return EXIT_OK;
     case OPT_PASSWORD: o->password = value; return EXIT_OK;
     case OPT_CAFILE: o->cafile = value; return EXIT_OK;
+    case OPT_WS_PATH:
+        if (value[0] != '/')
+            return bad_value(where, value, "a path starting with /");
+        o->ws_path = value;
+        return EXIT_OK;
     case OPT_CAPATH: o->capath = value; return EXIT_OK;
     case OPT_CERT: o->cert = value; return EXIT_OK;
     case OPT_KEY: o->key = value; return EXIT_OK;
@@ -658,14 +675,20 @@ static int finish_tls(tool_opts *o)
         return usage("--tls-use-os-certs cannot be combined with --cafile or --capath");
     bool tls_option = o->cafile || o->capath || o->cert || o->insecure || o->alpn.n ||
                       o->os_certs;
-    if (o->scheme == URL_MQTTS)
+    if (o->scheme == URL_MQTTS || o->scheme == URL_WSS)
         o->tls = true;
-    else if (o->scheme == URL_MQTT)
+    else if (o->scheme == URL_MQTT || o->scheme == URL_WS)
         o->tls = false; /* asked for by name: plain, whatever the port */
     else
         o->tls = tls_option || o->port == 8883;
     if (!o->tls && tls_option)
-        return usage("TLS options were given with an mqtt:// URL (use mqtts://)");
+        return usage("TLS options were given with an mqtt:// URL (use mqtts://) or a ws:// URL (use wss://)");
+    if (o->ws_path && !o->ws)
+        return usage("--ws-path goes with a ws:// or wss:// URL (-L)");
+    if (o->ws && !o->ws_path)
+        o->ws_path = "/mqtt";
+    if (o->port == 0 && o->ws)
+        o->port = o->tls ? 443 : 80;
     if (o->port == 0)
         o->port = o->tls ? 8883 : 1883;
 #ifndef MQTTS_TOOL_TLS

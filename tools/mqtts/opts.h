@@ -29,7 +29,7 @@ typedef enum opt_id {
     OPT_NULL_MESSAGE, OPT_RETAIN, OPT_REPEAT, OPT_REPEAT_DELAY, OPT_FILTER_OUT,
     OPT_UNSUBSCRIBE, OPT_COUNT, OPT_TIMEOUT, OPT_NO_RETAINED, OPT_RETAINED_ONLY,
     OPT_REMOVE_RETAINED, OPT_EXIT_AFTER_ACK, OPT_RETAIN_AS_PUBLISHED, OPT_VERBOSE,
-    OPT_NO_NEWLINE, OPT_FORMAT, OPT_JSON, OPT_HELP,
+    OPT_NO_NEWLINE, OPT_FORMAT, OPT_JSON, OPT_HELP, OPT_WS_PATH,
     OPT_RESPONSE_TOPIC, OPT_CORRELATION, /* rpc */
     OPT_COUNT_ /* the number of ids */
 } opt_id;
@@ -74,6 +74,8 @@ typedef struct tool_opts {
     const char *host;      /* default "localhost" */
     uint16_t port;         /* 0: 1883, or 8883 with TLS */
     int scheme;            /* -1: none given; else url_scheme from -L */
+    bool ws;               /* MQTT over WebSocket (ws://, wss://) */
+    const char *ws_path;   /* its HTTP path; default "/mqtt" */
     mqtts_version version; /* default 3.1.1 */
     const char *id;
     const char *id_prefix;

@@ -59,8 +59,7 @@ void exit_codes_help(FILE *out)
             "  %d  timeout: no answer in time, or sub -W ran out before -C was reached\n"
             "  %d  TLS: the server's certificate did not verify, the handshake failed,\n"
             "     or a certificate or key file could not be used\n"
-            "  %d  not supported (yet): WebSocket URLs (issue 6), MQTT 3.1, some\n"
-            "     mosquitto options\n",
+            "  %d  not supported (yet): MQTT 3.1, some mosquitto options\n",
             EXIT_OK, EXIT_CONN, EXIT_USAGE, EXIT_REFUSED, EXIT_TIMEOUT, EXIT_TLS,
             EXIT_UNSUPPORTED);
 }
