@@ -1,8 +1,8 @@
 #!/bin/sh
 # check_man.sh TOOL MANPAGE - docs/mqtts.1 renders without a groff warning,
-# describes every option `mqtts pub|sub|rpc --help` lists, and names no long
-# option that does not exist (an option --help does not list must be one
-# the tool refuses as not supported, exit status 6).
+# describes every option `mqtts pub|sub|rpc|cert|doctor|device --help` lists,
+# and names no long option that does not exist (an option no --help lists
+# must be one the tool refuses as not supported, exit status 6).
 set -u
 tool=$1
 page=$2
@@ -18,12 +18,14 @@ fi
 # Plain text, no hyphenation, lines long enough not to break an option.
 text=$(groff -man -Tascii -rLL=400n -rHY=0 -P-c -P-b -P-o -P-u "$page" 2>/dev/null)
 helps=""
-for cmd in pub sub rpc; do
+for cmd in pub sub rpc cert doctor device; do
     help=$("$tool" "$cmd" --help) || { echo "mqtts $cmd --help failed"; fail=1; }
     helps="$helps
 $help"
-    for opt in $(printf '%s\n' "$help" | grep -oE '^  (-[A-Za-z], )?--[a-z][-a-z0-9]*' |
-                 tr -d ',' ); do
+    # The option column of each option line: "-o, --output FILE" and
+    # "--cert FILE, --key FILE" name two options each.
+    for opt in $(printf '%s\n' "$help" | grep -E '^  -' | sed -E 's/^  //; s/  .*//' |
+                 grep -oE -- '(^|, )--?[A-Za-z][-a-z0-9]*' | sed 's/^, //'); do
         if ! printf '%s\n' "$text" | grep -qF -- "$opt"; then
             echo "mqtts $cmd $opt is not in $page"
             fail=1
@@ -32,7 +34,7 @@ $help"
 done
 
 for opt in $(printf '%s\n' "$text" | grep -oE -- '--[a-z][-a-z0-9]*' | sort -u); do
-    case $opt in --help|--version|--password|--name) continue ;; esac
+    case $opt in --help|--version|--password) continue ;; esac
     if printf '%s\n' "$helps" | grep -qE -- "(^|[ ,])$opt( |\$)"; then
         continue
     fi

@@ -197,6 +197,17 @@ static const char *target(const char *port)
     return p;
 }
 
+/* `mqtts pub` to the good-chain TLS listener, verifying it with cafile
+ * only (the name checked is 127.0.0.1): exit status 0. */
+static void pub_with_cafile(const char *cafile)
+{
+    proc p;
+    EXPECT_RC(&p, tool(&p, ARGV(T, "pub", "-h", "127.0.0.1", "-p", g_good, "--cafile", cafile,
+                                "-t", "mqtts/test/cert", "-m", "hello")),
+              0);
+    proc_free(&p);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Set-up: the PKI and one broker for the group. */
 
@@ -299,6 +310,8 @@ static void test_fetch_finds_root(void **state)
     proc_free(&p);
     /* The PEM written is openssl's, byte for byte. */
     same_file(tmp("root-out.pem"), pki("root.pem"));
+    /* And it does what it is for: pub verifies the broker with it. */
+    pub_with_cafile(tmp("root-out.pem"));
 
     /* DER: as `openssl x509 -outform DER` writes it. */
     EXPECT_RC(&p, tool(&p, ARGV(T, "cert", "fetch", target(g_good), "--cafile", pki("root.pem"),
@@ -307,6 +320,7 @@ static void test_fetch_finds_root(void **state)
     EXPECT_HAS(&p, PROC_OUT, "Wrote the root to");
     proc_free(&p);
     same_file(tmp("root-out.der"), pki("root.der"));
+    pub_with_cafile(tmp("root-out.der"));
 
     /* C header: it compiles, its bytes are the DER, its comment says what it is. */
     EXPECT_RC(&p, tool(&p, ARGV(T, "cert", "fetch", target(g_good), "--cafile", pki("root.pem"),

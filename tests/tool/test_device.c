@@ -285,6 +285,39 @@ static void test_device_commands_v311(void **state)
     proc_free(&o);
 }
 
+/* The issue's "Done when": the virtual device answers `mqtts rpc`, over TLS,
+ * as an MQTT 5 request and with the 3.1.1 topic convention. */
+static void test_device_answers_mqtts_rpc(void **state)
+{
+    (void)state;
+    proc d, p;
+    device_start(&d, device_conf("t9", "t9", NULL, 0600), NULL);
+    WAIT_FOR(&d, PROC_ERR, "stage online", 1, WAIT, "device");
+    char port[8];
+    snprintf(port, sizeof port, "%u", (unsigned)g_tls_port);
+    char ca[400];
+    snprintf(ca, sizeof ca, "%s/root.pem", g_pki);
+    int rc = run(&p, ARGV(T, "rpc", "-h", "localhost", "-p", port, "--cafile", ca, "-t", "t9/cmd",
+                          "-m", "ping", "-W", "10"),
+                 NULL, NULL, WAIT);
+    if (rc != 0 || strcmp(p.buf[0], "pong\n") != 0) {
+        show(&p, "rpc v5");
+        fail_msg("mqtts rpc (v5) exited %d", rc);
+    }
+    proc_free(&p);
+    rc = run(&p, ARGV(T, "rpc", "-V", "311", "-h", "localhost", "-p", port, "--cafile", ca, "-t",
+                      "t9/cmd", "-m", "led on", "-W", "10"),
+             NULL, NULL, WAIT);
+    if (rc != 0 || strcmp(p.buf[0], "led on\n") != 0) {
+        show(&p, "rpc 3.1.1");
+        fail_msg("mqtts rpc (3.1.1) exited %d", rc);
+    }
+    proc_free(&p);
+    WAIT_FOR(&d, PROC_ERR, "LED ON", 1, WAIT, "device");
+    stop_device(&d);
+    proc_free(&d);
+}
+
 static void test_device_will_after_sigkill(void **state)
 {
     (void)state;
@@ -491,6 +524,7 @@ int main(void)
         cmocka_unit_test(test_device_birth_and_telemetry),
         cmocka_unit_test(test_device_commands_v5),
         cmocka_unit_test(test_device_commands_v311),
+        cmocka_unit_test(test_device_answers_mqtts_rpc),
         cmocka_unit_test(test_device_will_after_sigkill),
         cmocka_unit_test(test_device_sigterm_offline),
         cmocka_unit_test(test_device_reboot),
