@@ -36,6 +36,7 @@
 
 #include "broker.h"
 #include "run.h"
+#include "toolkit.h"
 
 static const char *const T = MQTTS_TOOL_PATH;
 
@@ -49,58 +50,19 @@ static char g_plain[8], g_good[8], g_expired[8], g_wronghost[8];
 /* ---------------------------------------------------------------------- */
 /* Helpers. */
 
-static void show(const proc *p)
-{
-    print_message("--- stdout:\n%s\n--- stderr:\n%s\n---\n", p->buf[0], p->buf[1]);
-}
-
-#define EXPECT_RC(p, rc, want)                                                      \
-    do {                                                                            \
-        int rc_ = (rc);                                                             \
-        if (rc_ != (want)) {                                                        \
-            show(p);                                                                \
-            fail_msg("exit status %d, expected %d", rc_, (want));                  \
-        }                                                                           \
-    } while (0)
-
-#define EXPECT_HAS(p, which, needle)                                                \
-    do {                                                                            \
-        if (strstr((p)->buf[which], (needle)) == NULL) {                            \
-            show(p);                                                                \
-            fail_msg("%s lacks \"%s\"", (which) ? "stderr" : "stdout", (needle));   \
-        }                                                                           \
-    } while (0)
-
-#define EXPECT_LACKS(p, which, needle)                                              \
-    do {                                                                            \
-        if (strstr((p)->buf[which], (needle)) != NULL) {                            \
-            show(p);                                                                \
-            fail_msg("%s has \"%s\"", (which) ? "stderr" : "stdout", (needle));     \
-        }                                                                           \
-    } while (0)
-
 static int tool(proc *p, const char *const *argv)
 {
     return run(p, argv, NULL, NULL, RUN_TIMEOUT);
 }
 
-static const char *in_dir(const char *base, const char *name)
-{
-    static char paths[16][512];
-    static int next;
-    char *p = paths[next++ % 16];
-    snprintf(p, sizeof paths[0], "%s/%s", base, name);
-    return p;
-}
-
 static const char *pki(const char *name)
 {
-    return in_dir(g_pki, name);
+    return path_join(g_pki, name);
 }
 
 static const char *tmp(const char *name)
 {
-    return in_dir(g_dir, name);
+    return path_join(g_dir, name);
 }
 
 /* The whole of a file (NUL-terminated; length in *len). */
@@ -146,7 +108,7 @@ static void sh(char *out, size_t cap, const char *fmt, ...)
     proc p;
     int rc = run(&p, ARGV("sh", "-c", cmd), NULL, NULL, 60000);
     if (rc != 0) {
-        show(&p);
+        proc_show(&p, NULL);
         fail_msg("`%s` failed (%d)", cmd, rc);
     }
     if (out) {
@@ -173,21 +135,6 @@ static void header_bytes(const char *header, const char *name, const char *out_p
        exe, out_path);
 }
 
-static uint16_t free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a;
-    socklen_t len = sizeof a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_true(fd >= 0);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 static const char *target(const char *port)
 {
     static char buf[4][32];
@@ -211,34 +158,13 @@ static void pub_with_cafile(const char *cafile)
 /* ---------------------------------------------------------------------- */
 /* Set-up: the PKI and one broker for the group. */
 
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static const broker_user users[] = {{"alice", "wonderland"}};
 
 static int setup(void **state)
 {
     (void)state;
-    const char *base = getenv("TMPDIR");
-    snprintf(g_dir, sizeof g_dir, "%s/mqtts-cert-XXXXXX", base && *base ? base : "/tmp");
-    if (!mkdtemp(g_dir))
-        return -1;
-    char home[300];
-    snprintf(home, sizeof home, "%s/empty-config", g_dir);
-    mkdir(home, 0700);
-    run_set_config_home(home);
-    snprintf(g_pki, sizeof g_pki, "%s/pki", g_dir);
-    proc p;
-    int rc = run(&p, ARGV("bash", MQTTS_TOOL_PKI_SCRIPT, g_pki), NULL, NULL, 60000);
-    if (rc != 0)
-        fprintf(stderr, "make-pki.sh failed (%d): %s\n", rc, p.buf[1]);
-    proc_free(&p);
-    if (rc != 0)
+    if (temp_dir_make(g_dir, sizeof g_dir, "cert") != 0 ||
+        make_pki(g_pki, sizeof g_pki, g_dir, MQTTS_TOOL_PKI_SCRIPT) != 0)
         return -1;
     char conf[4096];
     snprintf(conf, sizeof conf,
@@ -266,8 +192,7 @@ static int teardown(void **state)
 {
     (void)state;
     broker_stop(&g_b);
-    if (g_dir[0] && !getenv("MQTTS_TEST_KEEP_BROKER_DIR"))
-        nftw(g_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    temp_dir_remove(g_dir);
     return 0;
 }
 

@@ -38,6 +38,7 @@
 
 #include "broker.h"
 #include "run.h"
+#include "toolkit.h"
 
 static const char *T = MQTTS_TOOL_PATH;
 
@@ -50,35 +51,20 @@ static broker g_b;
 static char g_port[8];     /* plain listener: the observer and the requests */
 static uint16_t g_tls_port; /* TLS listener: the device */
 
-static void show(const proc *p, const char *what)
-{
-    print_message("--- %s stdout:\n%s\n--- %s stderr:\n%s\n---\n", what, p->buf[0], what,
-                  p->buf[1]);
-}
-
 #define WAIT_FOR(p, which, needle, times, ms, what)                                   \
     do {                                                                            \
         if (!proc_wait_for((p), (which), (needle), (times), (ms))) {               \
-            show((p), (what));                                                      \
+            proc_show((p), (what));                                                      \
             fail_msg("%s: \"%s\" did not appear %d time(s)", (what), (needle), (times)); \
         }                                                                           \
     } while (0)
-
-static const char *path_in_dir(const char *name)
-{
-    static char paths[8][400];
-    static int next;
-    char *p = paths[next++ % 8];
-    snprintf(p, sizeof paths[0], "%s/%s", g_dir, name);
-    return p;
-}
 
 /* Writes a device config NAME.conf for base topic BASE; extra lines after. */
 static const char *device_conf(const char *name, const char *base, const char *extra, int mode)
 {
     char file[100];
     snprintf(file, sizeof file, "%s.conf", name);
-    const char *path = path_in_dir(file);
+    const char *path = path_join(g_dir, file);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     fprintf(f,
@@ -115,7 +101,7 @@ static void observer_start(proc *o, const char *base)
         if (proc_wait_for(o, PROC_OUT, "|probe\n", 1, 200))
             return;
     }
-    show(o, "observer");
+    proc_show(o, "observer");
     fail_msg("the observer did not subscribe");
 }
 
@@ -124,7 +110,7 @@ static void pub(const char *const *argv)
     proc p;
     int rc = run(&p, argv, NULL, NULL, WAIT);
     if (rc != 0) {
-        show(&p, "mosquitto_pub");
+        proc_show(&p, "mosquitto_pub");
         fail_msg("mosquitto_pub exited %d", rc);
     }
     proc_free(&p);
@@ -155,7 +141,7 @@ static void stop_device(proc *d)
     proc_signal(d, SIGTERM);
     int rc = proc_wait(d, WAIT);
     if (rc != 0) {
-        show(d, "device");
+        proc_show(d, "device");
         fail_msg("the device exited %d after SIGTERM, expected 0", rc);
     }
 }
@@ -182,7 +168,7 @@ static bool broker_logged(const char *needle)
 static void no_secret(const proc *d)
 {
     if (strstr(d->buf[0], SECRET) || strstr(d->buf[1], SECRET)) {
-        show(d, "device");
+        proc_show(d, "device");
         fail_msg("the password was printed");
     }
 }
@@ -208,7 +194,7 @@ static void test_device_birth_and_telemetry(void **state)
     WAIT_FOR(&o, PROC_OUT, "\"count\":3,", 1, 2500, "observer");
     int n = count_of(o.buf[0], "|t1/telemetry||{\"uptime_s\":");
     if (n != 3) {
-        show(&o, "observer");
+        proc_show(&o, "observer");
         fail_msg("%d telemetry messages where 3 were due", n);
     }
     assert_non_null(strstr(o.buf[0], "\"load\":["));
@@ -219,7 +205,7 @@ static void test_device_birth_and_telemetry(void **state)
     clock_gettime(CLOCK_MONOTONIC, &b);
     long ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
     if (ms < 1500 || count_of(o.buf[0], "|t1/telemetry|") != 5) {
-        show(&o, "observer");
+        proc_show(&o, "observer");
         fail_msg("2 periods took %ld ms", ms);
     }
     stop_device(&d);
@@ -256,8 +242,8 @@ static void test_device_commands_v5(void **state)
     /* The replies to each request: exactly one. */
     assert_int_equal(count_of(o.buf[0], "replies/t2|corr-1|"), 1);
     if (count_of(o.buf[0], "t2/cmd/ff/reply") != 1) {
-        show(&o, "observer");
-        show(&d, "device");
+        proc_show(&o, "observer");
+        proc_show(&d, "device");
         fail_msg("not one reply to the request");
     }
     stop_device(&d);
@@ -301,7 +287,7 @@ static void test_device_answers_mqtts_rpc(void **state)
                           "-m", "ping", "-W", "10"),
                  NULL, NULL, WAIT);
     if (rc != 0 || strcmp(p.buf[0], "pong\n") != 0) {
-        show(&p, "rpc v5");
+        proc_show(&p, "rpc v5");
         fail_msg("mqtts rpc (v5) exited %d", rc);
     }
     proc_free(&p);
@@ -309,7 +295,7 @@ static void test_device_answers_mqtts_rpc(void **state)
                       "t9/cmd", "-m", "led on", "-W", "10"),
              NULL, NULL, WAIT);
     if (rc != 0 || strcmp(p.buf[0], "led on\n") != 0) {
-        show(&p, "rpc 3.1.1");
+        proc_show(&p, "rpc 3.1.1");
         fail_msg("mqtts rpc (3.1.1) exited %d", rc);
     }
     proc_free(&p);
@@ -409,7 +395,7 @@ static void test_device_config_errors(void **state)
     assert_int_equal(run(&p, ARGV(T, "device"), NULL, NULL, WAIT), 2);
     assert_non_null(strstr(p.buf[1], "--config FILE is required"));
     proc_free(&p);
-    assert_int_equal(run(&p, ARGV(T, "device", "--config", path_in_dir("none.conf")), NULL, NULL,
+    assert_int_equal(run(&p, ARGV(T, "device", "--config", path_join(g_dir, "none.conf")), NULL, NULL,
                          WAIT),
                      2);
     assert_non_null(strstr(p.buf[1], "cannot read "));
@@ -424,7 +410,7 @@ static void test_device_config_errors(void **state)
     assert_non_null(strstr(p.buf[1], "bad.conf:11: unknown key 'pasword'"));
     no_secret(&p);
     proc_free(&p);
-    const char *badurl = path_in_dir("badurl.conf");
+    const char *badurl = path_join(g_dir, "badurl.conf");
     FILE *f = fopen(badurl, "w");
     assert_non_null(f);
     fputs("broker = http://x\nbase_topic = x\n", f);
@@ -480,17 +466,8 @@ static void test_device_broker_restart(void **state)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/mqtts-device-test-XXXXXX");
-    if (!mkdtemp(g_dir))
-        return -1;
-    run_set_config_home(g_dir);
-    snprintf(g_pki, sizeof g_pki, "%s/pki", g_dir);
-    proc p;
-    int rc = run(&p, ARGV("bash", MQTTS_TOOL_PKI_SCRIPT, g_pki), NULL, NULL, 60000);
-    if (rc != 0)
-        fprintf(stderr, "make-pki.sh failed (%d): %s\n", rc, p.buf[1]);
-    proc_free(&p);
-    if (rc != 0)
+    if (temp_dir_make(g_dir, sizeof g_dir, "device-test") != 0 ||
+        make_pki(g_pki, sizeof g_pki, g_dir, MQTTS_TOOL_PKI_SCRIPT) != 0)
         return -1;
     static char conf[1024];
     snprintf(conf, sizeof conf,
@@ -510,11 +487,7 @@ static int teardown(void **state)
 {
     (void)state;
     broker_stop(&g_b);
-    if (g_dir[0] && !getenv("MQTTS_TEST_KEEP_BROKER_DIR")) {
-        proc p;
-        run(&p, ARGV("rm", "-rf", g_dir), NULL, NULL, WAIT);
-        proc_free(&p);
-    }
+    temp_dir_remove(g_dir);
     return 0;
 }
 

@@ -32,6 +32,7 @@
 #include "broker.h"
 #include "mqtts/client.h"
 #include "run.h"
+#include "toolkit.h"
 
 static const char *const T = MQTTS_TOOL_PATH;
 
@@ -173,36 +174,6 @@ static void responder_stop(responder *r)
 
 /* ---------------------------------------------------------------------- */
 /* Running the tool. */
-
-static void show(const proc *p)
-{
-    print_message("--- stdout:\n%s\n--- stderr:\n%s\n---\n", p->buf[0], p->buf[1]);
-}
-
-#define EXPECT_RC(p, rc, want)                                                      \
-    do {                                                                            \
-        int rc_ = (rc);                                                             \
-        if (rc_ != (want)) {                                                        \
-            show(p);                                                                \
-            fail_msg("exit status %d, expected %d", rc_, (want));                  \
-        }                                                                           \
-    } while (0)
-
-#define EXPECT_OUT(p, want)                                                         \
-    do {                                                                            \
-        if (strcmp((p)->buf[0], (want)) != 0) {                                     \
-            show(p);                                                                \
-            fail_msg("stdout is not:\n%s", (want));                                 \
-        }                                                                           \
-    } while (0)
-
-#define EXPECT_HAS(p, which, needle)                                                \
-    do {                                                                            \
-        if (strstr((p)->buf[which], (needle)) == NULL) {                            \
-            show(p);                                                                \
-            fail_msg("%s lacks \"%s\"", (which) ? "stderr" : "stdout", (needle));   \
-        }                                                                           \
-    } while (0)
 
 /* Runs the tool to its end while r (or NULL) answers; its exit status. */
 static int rpc_with(responder *r, proc *p, const char *const *argv)

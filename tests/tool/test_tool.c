@@ -44,6 +44,7 @@
 
 #include "broker.h"
 #include "run.h"
+#include "toolkit.h"
 
 /* The tool, or for the valgrind group a script that runs it under
  * valgrind (written by valgrind_setup()). */
@@ -58,44 +59,6 @@ static char g_port[8];
 
 /* ---------------------------------------------------------------------- */
 /* Helpers. */
-
-static void show(const proc *p)
-{
-    print_message("--- stdout:\n%s\n--- stderr:\n%s\n---\n", p->buf[0], p->buf[1]);
-}
-
-#define EXPECT_RC(p, rc, want)                                                      \
-    do {                                                                            \
-        int rc_ = (rc);                                                             \
-        if (rc_ != (want)) {                                                        \
-            show(p);                                                                \
-            fail_msg("exit status %d, expected %d", rc_, (want));                  \
-        }                                                                           \
-    } while (0)
-
-#define EXPECT_OUT(p, want)                                                         \
-    do {                                                                            \
-        if (strcmp((p)->buf[0], (want)) != 0) {                                     \
-            show(p);                                                                \
-            fail_msg("stdout is not:\n%s", (want));                                 \
-        }                                                                           \
-    } while (0)
-
-#define EXPECT_HAS(p, which, needle)                                                \
-    do {                                                                            \
-        if (strstr((p)->buf[which], (needle)) == NULL) {                            \
-            show(p);                                                                \
-            fail_msg("%s lacks \"%s\"", (which) ? "stderr" : "stdout", (needle));   \
-        }                                                                           \
-    } while (0)
-
-#define EXPECT_LACKS(p, which, needle)                                              \
-    do {                                                                            \
-        if (strstr((p)->buf[which], (needle)) != NULL) {                            \
-            show(p);                                                                \
-            fail_msg("%s has \"%s\"", (which) ? "stderr" : "stdout", (needle));     \
-        }                                                                           \
-    } while (0)
 
 /* Runs the tool (argv[0] is T) to the end. */
 static int tool(proc *p, const char *input, const char *const *argv)
@@ -113,7 +76,7 @@ static void sub_start_env(proc *p, const char *const *env, const char *const *ar
 {
     assert_int_equal(proc_start(p, argv, env, false), 0);
     if (!proc_wait_for(p, PROC_ERR, "received SUBACK", 1, WAIT_TIMEOUT)) {
-        show(p);
+        proc_show(p, NULL);
         fail_msg("the subscriber did not get its SUBACK");
     }
 }
@@ -139,30 +102,6 @@ static void sub_done(proc *p, int rc, const char *out)
         EXPECT_OUT(p, out);
 }
 
-static uint16_t free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a;
-    socklen_t len = sizeof a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_true(fd >= 0);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
-static const char *path_in(const char *name)
-{
-    static char paths[8][512];
-    static int next;
-    char *p = paths[next++ % 8];
-    snprintf(p, sizeof paths[0], "%s/%s", g_dir, name);
-    return p;
-}
-
 static void write_file(const char *path, const void *data, size_t len, mode_t mode)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
@@ -172,32 +111,14 @@ static void write_file(const char *path, const void *data, size_t len, mode_t mo
     assert_int_equal(chmod(path, mode), 0);
 }
 
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int make_dir(void)
 {
-    const char *base = getenv("TMPDIR");
-    snprintf(g_dir, sizeof g_dir, "%s/mqtts-tool-XXXXXX", base && *base ? base : "/tmp");
-    if (!mkdtemp(g_dir))
-        return -1;
-    char home[300];
-    snprintf(home, sizeof home, "%s/empty-config", g_dir);
-    mkdir(home, 0700);
-    run_set_config_home(home);
-    return 0;
+    return temp_dir_make(g_dir, sizeof g_dir, "tool");
 }
 
-static void remove_dir(void)
+static const char *path_in(const char *name)
 {
-    if (g_dir[0] && !getenv("MQTTS_TEST_KEEP_BROKER_DIR"))
-        nftw(g_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    g_dir[0] = '\0';
+    return path_join(g_dir, name);
 }
 
 static int start_broker(const broker_options *o)
@@ -242,7 +163,7 @@ static int group_teardown(void **state)
 {
     (void)state;
     broker_stop(&g_b);
-    remove_dir();
+    temp_dir_remove(g_dir);
     return 0;
 }
 
@@ -407,7 +328,7 @@ static void test_cli_usage_errors(void **state)
         proc p;
         int rc = tool(&p, NULL, argv);
         if (rc != c->rc || !strstr(p.buf[1], c->needle) || p.buf[0][0] != '\0') {
-            show(&p);
+            proc_show(&p, NULL);
             fail_msg("case %zu (%s %s ...): exit %d (want %d), stderr should have \"%s\"", i,
                      c->args[0], c->args[1], rc, c->rc, c->needle);
         }
@@ -507,7 +428,7 @@ static void test_output_formats(void **state)
             argv[n++] = cases[i].args[k];
         EXPECT_RC(&p, tool(&p, NULL, argv), 0);
         if (strcmp(p.buf[0], cases[i].out) != 0) {
-            show(&p);
+            proc_show(&p, NULL);
             fail_msg("case %zu: stdout is not:\n%s", i, cases[i].out);
         }
         proc_free(&p);
@@ -853,7 +774,7 @@ static void test_v5_properties(void **state)
     EXPECT_RC(&s, proc_wait(&s, WAIT_TIMEOUT), 0);
     if (strcmp(s.buf[0], "7|600|1|v5/reply|c0rr|text/x|props\n") != 0 &&
         strcmp(s.buf[0], "7|599|1|v5/reply|c0rr|text/x|props\n") != 0) {
-        show(&s);
+        proc_show(&s, NULL);
         fail_msg("properties not as published");
     }
     proc_free(&s);
@@ -948,7 +869,7 @@ static void no_secret(const proc *p)
 {
     for (int i = 0; i < 2; i++) {
         if (strstr(p->buf[i], ALICE_PW) || strstr(p->buf[i], BOB_PW) || strstr(p->buf[i], "Wr0ng-pw")) {
-            show(p);
+            proc_show(p, NULL);
             fail_msg("a password was printed");
         }
     }
@@ -1136,11 +1057,7 @@ static char g_tls_port[4][8];
 
 static const char *pki(const char *name)
 {
-    static char paths[8][400];
-    static int next;
-    char *p = paths[next++ % 8];
-    snprintf(p, sizeof paths[0], "%s/%s", g_pki, name);
-    return p;
+    return path_join(g_pki, name);
 }
 
 static int tls_setup(void **state)
@@ -1148,13 +1065,7 @@ static int tls_setup(void **state)
     (void)state;
     if (make_dir() != 0)
         return -1;
-    snprintf(g_pki, sizeof g_pki, "%s/pki", g_dir);
-    proc p;
-    int rc = run(&p, ARGV("bash", MQTTS_TOOL_PKI_SCRIPT, g_pki), NULL, NULL, 60000);
-    if (rc != 0)
-        fprintf(stderr, "make-pki.sh failed (%d): %s\n", rc, p.buf[1]);
-    proc_free(&p);
-    if (rc != 0)
+    if (make_pki(g_pki, sizeof g_pki, g_dir, MQTTS_TOOL_PKI_SCRIPT) != 0)
         return -1;
     char conf[4096];
     snprintf(conf, sizeof conf,
@@ -1317,7 +1228,7 @@ static void test_tls_alpn(void **state)
                                 NULL, false),
                      0);
     if (!proc_wait_for(&srv, PROC_OUT, "ACCEPT", 1, WAIT_TIMEOUT)) {
-        show(&srv);
+        proc_show(&srv, NULL);
         fail_msg("openssl s_server did not start");
     }
     assert_int_equal(proc_start(&p, ARGV(T, "pub", "-p", port, "--cafile", pki("root.pem"),
@@ -1326,7 +1237,7 @@ static void test_tls_alpn(void **state)
                                 NULL, false),
                      0);
     if (!proc_wait_for(&p, PROC_ERR, "ALPN \"mqtt\"", 1, WAIT_TIMEOUT)) {
-        show(&p);
+        proc_show(&p, NULL);
         fail_msg("ALPN mqtt was not agreed");
     }
     proc_signal(&p, SIGTERM); /* s_server is no broker: no CONNACK comes */
@@ -1337,7 +1248,7 @@ static void test_tls_alpn(void **state)
                                 NULL, false),
                      0);
     if (!proc_wait_for(&p, PROC_ERR, "TLS to localhost", 1, WAIT_TIMEOUT)) {
-        show(&p);
+        proc_show(&p, NULL);
         fail_msg("no TLS connection");
     }
     proc_signal(&p, SIGTERM);
@@ -1390,7 +1301,7 @@ static void expect_unique_lines(const proc *p, const char *want)
         line += n;
     }
     if (strcmp(out, want) != 0) {
-        show(p);
+        proc_show(p, NULL);
         fail_msg("the messages, once each, are not:\n%s", want);
     }
 }
@@ -1408,7 +1319,7 @@ static void test_sub_survives_restart(void **state)
     assert_true(proc_wait_for(&s, PROC_OUT, "before\n", 1, WAIT_TIMEOUT));
     restart();
     if (!proc_wait_for(&s, PROC_ERR, "received SUBACK", 2, 20000)) {
-        show(&s);
+        proc_show(&s, NULL);
         fail_msg("no new SUBACK after the restart");
     }
     pub_ok(NULL, ARGV(T, "pub", "-h", "127.0.0.1", "-p", g_port, "-t", "rs/a", "-m", "after", "-q",
@@ -1437,13 +1348,13 @@ static void test_persistent_loses_nothing(void **state)
                           "1"));
     }
     if (!proc_wait_for(&s, PROC_ERR, "reconnected", 1, 20000)) {
-        show(&s);
+        proc_show(&s, NULL);
         fail_msg("sub did not reconnect");
     }
     pub_ok(NULL, ARGV(T, "pub", "-h", "127.0.0.1", "-p", g_port, "-t", "rs/p", "-m", "5", "-q", "1"));
     pub_ok(NULL, ARGV(T, "pub", "-h", "127.0.0.1", "-p", g_port, "-t", "rs/p", "-m", "6", "-q", "1"));
     if (!proc_wait_for(&s, PROC_OUT, "6\n", 1, 20000)) {
-        show(&s);
+        proc_show(&s, NULL);
         fail_msg("message 6 did not come");
     }
     proc_signal(&s, SIGTERM); /* the way to stop sub: exit 0 */
@@ -1480,14 +1391,14 @@ static void test_pub_lines_survive_restart(void **state)
     restart();
     proc_write(&p, "second\nthird\n");
     if (!proc_wait_for(&p, PROC_ERR, "reconnected", 1, 20000)) {
-        show(&p);
+        proc_show(&p, NULL);
         fail_msg("pub -l did not reconnect");
     }
     proc_write(&p, "fourth");
     EXPECT_RC(&p, proc_wait(&p, 20000), 0); /* end of input: delivered, then exit */
     EXPECT_HAS(&p, PROC_ERR, "mqtts: connection lost (");
     if (!proc_wait_for(&s, PROC_OUT, "fourth\n", 1, 20000)) {
-        show(&s);
+        proc_show(&s, NULL);
         fail_msg("the last line did not come");
     }
     proc_signal(&s, SIGTERM);
@@ -1511,13 +1422,13 @@ static void test_pub_qos0_offline_queue(void **state)
                                 NULL, true),
                      0);
     if (!proc_wait_for(&p, PROC_ERR, "received CONNACK", 1, WAIT_TIMEOUT)) {
-        show(&p);
+        proc_show(&p, NULL);
         fail_msg("pub -l did not connect");
     }
     if (broker_kill(&g_b) != 0)
         fail_msg("%s", g_b.error);
     if (!proc_wait_for(&p, PROC_ERR, "connection lost", 1, WAIT_TIMEOUT)) {
-        show(&p);
+        proc_show(&p, NULL);
         fail_msg("pub -l did not notice the broker was gone");
     }
     proc_write(&p, "one\ntwo\nthree\n");
