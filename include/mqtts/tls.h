@@ -92,7 +92,11 @@
  *            already sealed them in a record): the client does this by
  *            construction, since its queue only grows at the end.
  *   recv     A close_notify from the server, or the connection closed
- *            below: MQTTS_ERR_CLOSED. A fatal alert: MQTTS_ERR_TLS_ALERT;
+ *            below: MQTTS_ERR_CLOSED. Under TLS 1.3 a server refuses a
+ *            client certificate after the client's handshake has ended:
+ *            connect() succeeds and the first recv() returns
+ *            MQTTS_ERR_TLS_CLIENT_CERT_REQUIRED or _REJECTED (under 1.2,
+ *            connect() does). Another fatal alert: MQTTS_ERR_TLS_ALERT;
  *            a corrupted record: MQTTS_ERR_TLS_PROTOCOL.
  *   wait     MQTTS_READABLE at once when mbedTLS holds decrypted bytes or a
  *            whole record not yet read; else the lower transport's wait().

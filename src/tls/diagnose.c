@@ -452,6 +452,11 @@ mqtts_err tls_diagnose_record(tls_engine *e, int rc)
     }
     if (rc == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
         int code = mqtts_ssl_alert_received(&e->ssl);
+        /* TLS 1.3: the client's handshake is over before the server has
+         * judged the client's certificate, so its refusal comes as the
+         * first record after it; name it as connect() would under 1.2. */
+        if (code == 116 || (e->sniff.saw_cert_request && (code == 40 || about_a_certificate(code))))
+            return alert(e, peer, code);
         tls_detail(e, "%s ended the TLS connection with the alert \"%s\" (%d)", peer,
                    tls_alert_name(code), code);
         return MQTTS_ERR_TLS_ALERT;
