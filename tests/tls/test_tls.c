@@ -32,6 +32,7 @@
 #include <cmocka.h>
 
 #include "broker.h"
+#include "testfs.h"
 #include "mini_server.h"
 #include "mqtts/client.h"
 #include "mqtts/tls.h"
@@ -94,33 +95,6 @@ static void read_pin(const char *name, uint8_t out[MQTTS_TLS_PIN_LEN])
     assert_int_equal(e, MQTTS_OK);
 }
 
-static int run_make_pki(void)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        int null_fd = open("/dev/null", O_WRONLY);
-        if (null_fd >= 0)
-            dup2(null_fd, STDOUT_FILENO);
-        execlp("bash", "bash", MQTTS_TLS_PKI_SCRIPT, g_pki, (char *)NULL);
-        _exit(127);
-    }
-    int status = 0;
-    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-        WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "make-pki.sh failed (status %d); see %s/openssl.log\n", status, g_pki);
-        return -1;
-    }
-    return 0;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 /* "listener @PORTn@ 127.0.0.1" serving cert and key; with client_ca, client
  * certificates are required and checked against it. */
 static void listener(char *conf, size_t cap, int n, const char *cert, const char *key,
@@ -155,7 +129,7 @@ static int group_setup(void **state)
     (void)state;
     const char *base = getenv("TMPDIR");
     snprintf(g_pki, sizeof g_pki, "%s/mqtts-pki-XXXXXX", base && *base ? base : "/tmp");
-    if (mkdtemp(g_pki) == NULL || run_make_pki() != 0)
+    if (mkdtemp(g_pki) == NULL || test_pki_make(MQTTS_TLS_PKI_SCRIPT, g_pki) != 0)
         return -1;
     char conf[4096] = "";
     listener(conf, sizeof conf, 1, "good-chain.pem", "good.key", NULL);
@@ -183,8 +157,7 @@ static int group_teardown(void **state)
     broker_stop(&g_a);
     broker_stop(&g_b);
     broker_stop(&g_c);
-    if (g_pki[0] != '\0' && getenv("MQTTS_TEST_KEEP_BROKER_DIR") == NULL)
-        nftw(g_pki, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    test_dir_remove(g_pki);
     return 0;
 }
 

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 
 #include "toolkit.h"
+#include "testfs.h"
 
 #include <arpa/inet.h>
 #include <ftw.h>
@@ -61,28 +62,14 @@ int temp_dir_make(char *dir, size_t cap, const char *name)
     return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 void temp_dir_remove(char *dir)
 {
-    if (dir[0] && !getenv("MQTTS_TEST_KEEP_BROKER_DIR"))
-        nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    test_dir_remove(dir);
     dir[0] = '\0';
 }
 
 int make_pki(char *pki, size_t cap, const char *dir, const char *script)
 {
     snprintf(pki, cap, "%s/pki", dir);
-    proc p;
-    int rc = run(&p, ARGV("bash", script, pki), NULL, NULL, 60000);
-    if (rc != 0)
-        fprintf(stderr, "make-pki.sh failed (%d): %s\n", rc, p.buf[1]);
-    proc_free(&p);
-    return rc != 0 ? -1 : 0;
+    return test_pki_make(script, pki);
 }

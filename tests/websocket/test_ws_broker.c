@@ -45,6 +45,7 @@
 #include <cmocka.h>
 
 #include "broker.h"
+#include "testfs.h"
 #include "mqtts/client.h"
 #include "mqtts/tls.h"
 #include "mqtts/websocket.h"
@@ -68,39 +69,12 @@ static broker g_b;
 /* ------------------------------------------------------------------------ */
 /* The PKI and the broker, made once for the whole run. */
 
-static int run_make_pki(void)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        int null_fd = open("/dev/null", O_WRONLY);
-        if (null_fd >= 0)
-            dup2(null_fd, STDOUT_FILENO);
-        execlp("bash", "bash", MQTTS_WS_PKI_SCRIPT, g_pki, (char *)NULL);
-        _exit(127);
-    }
-    int status = 0;
-    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-        WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "make-pki.sh failed (status %d); see %s/openssl.log\n", status, g_pki);
-        return -1;
-    }
-    return 0;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int group_setup(void **state)
 {
     (void)state;
     const char *base = getenv("TMPDIR");
     snprintf(g_pki, sizeof g_pki, "%s/mqtts-ws-pki-XXXXXX", base && *base ? base : "/tmp");
-    if (mkdtemp(g_pki) == NULL || run_make_pki() != 0)
+    if (mkdtemp(g_pki) == NULL || test_pki_make(MQTTS_WS_PKI_SCRIPT, g_pki) != 0)
         return -1;
     static char conf[2048];
     snprintf(conf, sizeof conf,
@@ -119,8 +93,7 @@ static int group_teardown(void **state)
 {
     (void)state;
     broker_stop(&g_b);
-    if (g_pki[0] != '\0' && getenv("MQTTS_TEST_KEEP_BROKER_DIR") == NULL)
-        nftw(g_pki, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    test_dir_remove(g_pki);
     return 0;
 }
 
